@@ -1,0 +1,395 @@
+"""Time integration of the LLGS equation for a batch of junctions.
+
+Methods: ``"rk4"`` (fixed step, deterministic), ``"rk45"`` (Dormand-Prince 5(4), adaptive, one step
+size for the batch set by the worst junction), ``"heun"`` (stochastic Heun, Stratonovich, for the
+Brown thermal field). States are (B, 3) tensors; float32/float64; CPU or CUDA.
+
+The loop runs in chunks: drives are evaluated on the half-step grid of a chunk and thermal noise is
+drawn in bulk from the caller's generator, then a *chunk stepper* advances the batch. Two steppers
+share this contract: the plain torch one here (differentiable, any device; the reference) and the
+fused CPU kernel in ``fused.py``. Only samples are stored, never the full trajectory.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from ..validation import check_choice, check_positive
+from .drive import Drive, evaluate_current, evaluate_field
+from .llg import llgs_rhs
+from .params import Macrospin, ResolvedMacrospin
+from .thermal import thermal_noise, thermal_sigma
+
+METHODS = ("rk4", "rk45", "heun")
+BACKENDS = ("auto", "torch", "fused")
+_COMPONENTS = {"x": 0, "y": 1, "z": 2, 0: 0, 1: 1, 2: 2}
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Switching event: the first time ``m[component]`` crosses ``threshold`` in ``direction``.
+
+    ``direction`` is ``"falling"`` (from above to below), ``"rising"`` or ``"either"``.
+    """
+
+    component: int | str = "z"
+    threshold: float = 0.0
+    direction: str = "falling"
+
+    def __post_init__(self) -> None:
+        check_choice("component", self.component, tuple(_COMPONENTS))
+        check_choice("direction", self.direction, ("falling", "rising", "either"))
+        if not -1.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold = {self.threshold!r} is out of range; allowed: [-1, 1]")
+
+    @property
+    def index(self) -> int:
+        return _COMPONENTS[self.component]
+
+    def crossed(self, before: torch.Tensor, after: torch.Tensor) -> torch.Tensor:
+        """Boolean (B,) mask of junctions whose component crossed between two states."""
+        a, b = before[:, self.index] - self.threshold, after[:, self.index] - self.threshold
+        falling = (a > 0) & (b <= 0)
+        rising = (a < 0) & (b >= 0)
+        return {"falling": falling, "rising": rising, "either": falling | rising}[self.direction]
+
+    def crossing_time(self, before: torch.Tensor, after: torch.Tensor, t: float, dt: float) -> torch.Tensor:
+        """Linearly interpolated crossing time (s) within a step starting at ``t``."""
+        a, b = before[:, self.index] - self.threshold, after[:, self.index] - self.threshold
+        frac = (a / (a - b)).nan_to_num(0.0).clamp(0.0, 1.0)
+        return t + frac * dt
+
+
+@dataclass
+class Trajectory:
+    """Result of ``simulate``.
+
+    times: (S,) sample times in s; m: (S, B, 3) sampled states; final: (B, 3) state at ``t_end``;
+    t_end: time (s) where integration stopped (earlier than ``duration`` if every junction switched
+    and early stop was on); switch_time: (B,) first crossing time in s, NaN where none; steps: steps taken.
+    """
+
+    times: torch.Tensor
+    m: torch.Tensor
+    final: torch.Tensor
+    t_end: float
+    switch_time: torch.Tensor
+    steps: int
+
+    @property
+    def switched(self) -> torch.Tensor:
+        """(B,) boolean: did the junction cross during the run."""
+        return ~torch.isnan(self.switch_time)
+
+
+class DivergenceError(RuntimeError):
+    """Raised when the state of a junction becomes non-finite (names the junction and the time)."""
+
+
+def simulate(
+    m0: torch.Tensor,
+    params: Macrospin,
+    drive: Drive | None = None,
+    *,
+    duration: float,
+    dt: float,
+    method: str = "rk4",
+    sample_every: float | None = None,
+    crossing: Crossing | None = None,
+    stop_when_switched: bool = True,
+    generator: torch.Generator | None = None,
+    renormalize: bool = True,
+    backend: str = "auto",
+    rtol: float = 1e-8,
+    atol: float = 1e-10,
+    progress: bool = False,
+) -> Trajectory:
+    """Integrate the LLGS equation for the batch ``m0`` (B, 3) over ``duration`` seconds.
+
+    Args:
+        m0: initial unit magnetizations (B, 3) (normalized here; zero or non-finite rows are errors).
+        params: ``Macrospin`` parameters; scalars are shared, (B,) tensors are per junction.
+        drive: current (A) and field (T), constants or waveforms; default none.
+        duration: total time, s (> 0).
+        dt: step (rk4, heun) or initial step (rk45), s (> 0).
+        method: "rk4", "rk45" or "heun". A positive temperature requires "heun".
+        sample_every: store m every this many seconds (a multiple of dt for fixed-step methods);
+            None stores only the start and the end.
+        crossing: switching criterion; its first crossing time per junction is returned.
+        stop_when_switched: stop early once every junction has crossed (needs ``crossing``).
+        generator: torch.Generator for the thermal field (same seed, same trajectory).
+        renormalize: rescale |m| to 1 after every step (needed for heun; harmless for rk4).
+        backend: "torch" (reference, differentiable, CPU/GPU), "fused" (CPU kernel, rk4/heun,
+            no autograd) or "auto" (fused when it applies and is available).
+        rtol, atol: error tolerances of rk45.
+        progress: show a tqdm progress bar.
+    """
+    check_positive("duration", duration, unit="s")
+    check_positive("dt", dt, unit="s")
+    check_choice("method", method, METHODS)
+    check_choice("backend", backend, BACKENDS)
+    m = _initial_state(m0)
+    batch = m.shape[0]
+    drive = drive or Drive()
+    p = params.resolve(batch, m.dtype, m.device)
+    thermal = bool((p.temperature > 0).any())
+    if thermal and method != "heun":
+        raise ValueError(f"method = {method!r} with temperature > 0; allowed: 'heun' for thermal runs")
+    if stop_when_switched and crossing is None:
+        stop_when_switched = False
+    if method == "rk45":
+        return _simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol)
+
+    n_total = int(round(duration / dt))
+    if abs(n_total * dt - duration) > 1e-9 * duration:
+        raise ValueError(f"duration = {duration!r} s is not a multiple of dt = {dt!r} s; allowed: integer multiples")
+    stride = n_total
+    if sample_every is not None:
+        stride = int(round(sample_every / dt))
+        if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
+            raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
+    stepper = _choose_stepper(backend, method, m, p)
+    sigma = thermal_sigma(p.alpha, p.temperature, p.gamma, p.ms, p.volume, dt) if thermal else None
+
+    chunk = _chunk_length(batch)
+    times, samples = [0.0], [m.clone()]
+    switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
+    bar = _progress_bar(progress, n_total)
+    k = 0
+    while k < n_total:
+        n = min(chunk, n_total - k)
+        t0 = k * dt
+        grid = t0 + dt * torch.arange(2 * n + 1, dtype=m.dtype, device=m.device) / 2
+        current = _compact(evaluate_current(drive.current, grid, batch), callable(drive.current))
+        field = _compact(evaluate_field(drive.field, grid, batch), callable(drive.field))
+        noise = sigma * thermal_noise((n, batch, 3), m.dtype, m.device, generator) if thermal else None
+        m, chunk_samples = stepper(m, p, current, field, noise, k, dt, n, method, stride, crossing, switch_time, renormalize)
+        sampled_steps = [s for s in range(k + 1, k + n + 1) if s % stride == 0]
+        for i, s in enumerate(sampled_steps):
+            samples.append(chunk_samples[i])
+            times.append(s * dt)
+        k += n
+        if bar is not None:
+            bar.update(n)
+        if stop_when_switched and not bool(torch.isnan(switch_time).any()):
+            break
+    if bar is not None:
+        bar.close()
+    t_end = k * dt
+    if times[-1] < t_end - 0.5 * dt:
+        times.append(t_end)
+        samples.append(m.clone())
+    return Trajectory(
+        times=torch.tensor(times, dtype=m.dtype, device=m.device),
+        m=torch.stack(samples),
+        final=m,
+        t_end=t_end,
+        switch_time=switch_time,
+        steps=k,
+    )
+
+
+def _initial_state(m0: torch.Tensor) -> torch.Tensor:
+    if not isinstance(m0, torch.Tensor):
+        raise ValueError(f"m0 must be a torch.Tensor of shape (B, 3); got {type(m0).__name__}")
+    if m0.ndim != 2 or m0.shape[1] != 3 or m0.shape[0] == 0:
+        raise ValueError(f"m0 has shape {tuple(m0.shape)}; allowed: (B, 3) with B >= 1")
+    if not m0.is_floating_point():
+        raise ValueError(f"m0 has dtype {m0.dtype}; allowed: float32 or float64")
+    bad = ~torch.isfinite(m0).all(-1)
+    if bad.any():
+        j = int(bad.nonzero()[0])
+        raise ValueError(f"m0[{j}] = {m0[j].tolist()} is not finite; allowed: finite non-zero vectors")
+    norm = m0.norm(dim=-1, keepdim=True)
+    if (norm == 0).any():
+        j = int((norm[:, 0] == 0).nonzero()[0])
+        raise ValueError(f"m0[{j}] has zero length; allowed: non-zero vectors (normalized here)")
+    return m0 / norm
+
+
+def _compact(values: torch.Tensor, time_dependent: bool) -> torch.Tensor:
+    """Keep only the first time row of a constant drive (the steppers then reuse it)."""
+    return values if time_dependent else values[:1]
+
+
+def _chunk_length(batch: int) -> int:
+    """Steps per chunk, sized so that drive and noise buffers stay near 32 MB."""
+    return max(1, min(4096, (32 << 20) // (8 * 3 * 2 * batch)))
+
+
+def _progress_bar(progress: bool, total: int):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="step", desc="LLGS")
+
+
+def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacrospin) -> Callable:
+    needs_grad = m.requires_grad or any(t.requires_grad for t in p)
+    fused_ok = m.device.type == "cpu" and not needs_grad and method in ("rk4", "heun")
+    if backend == "torch" or (backend == "auto" and not fused_ok):
+        return torch_chunk
+    if backend == "fused" and not fused_ok:
+        raise ValueError("backend = 'fused' needs a CPU state without autograd and method 'rk4' or 'heun'")
+    try:
+        from .fused import fused_chunk
+    except ImportError:
+        if backend == "fused":
+            raise
+        return torch_chunk
+    return fused_chunk
+
+
+def torch_chunk(
+    m: torch.Tensor,
+    p: ResolvedMacrospin,
+    current: torch.Tensor,
+    field: torch.Tensor,
+    noise: torch.Tensor | None,
+    step0: int,
+    dt: float,
+    n: int,
+    method: str,
+    stride: int,
+    crossing: Crossing | None,
+    switch_time: torch.Tensor,
+    renormalize: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Advance ``n`` steps with plain torch ops (the reference stepper; differentiable).
+
+    ``current`` is (1 | 2n+1, B|1) in A and ``field`` (1 | 2n+1, B|1, 3) in T on the half-step grid
+    step0 dt + i dt/2; ``noise`` (n, B, 3) is the thermal field in T for each step (heun) or None.
+    Updates ``switch_time`` in place; returns the new state and the states after every global step
+    index (step0 + k + 1) that is a multiple of ``stride``.
+    """
+
+    def at(values: torch.Tensor, i: int) -> torch.Tensor:
+        return values[0] if values.shape[0] == 1 else values[i]
+
+    samples = []
+    for k in range(n):
+        t = (step0 + k) * dt
+        i = 2 * k
+        if method == "rk4":
+            cur0, cur1, cur2 = at(current, i)[:, None], at(current, i + 1)[:, None], at(current, i + 2)[:, None]
+            f0, f1, f2 = at(field, i), at(field, i + 1), at(field, i + 2)
+            k1 = llgs_rhs(m, p, f0, cur0)
+            k2 = llgs_rhs(m + 0.5 * dt * k1, p, f1, cur1)
+            k3 = llgs_rhs(m + 0.5 * dt * k2, p, f1, cur1)
+            k4 = llgs_rhs(m + dt * k3, p, f2, cur2)
+            new = m + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        else:  # heun (Stratonovich); the same thermal field acts at predictor and corrector
+            th = noise[k] if noise is not None else None
+            cur0, cur2 = at(current, i)[:, None], at(current, i + 2)[:, None]
+            d1 = llgs_rhs(m, p, at(field, i), cur0, th)
+            predictor = m + dt * d1
+            d2 = llgs_rhs(predictor, p, at(field, i + 2), cur2, th)
+            new = m + 0.5 * dt * (d1 + d2)
+        if renormalize:
+            new = new / new.norm(dim=-1, keepdim=True)
+        if k % 16 == 15 or k == n - 1:
+            _check_finite_state(new, t + dt)
+        if crossing is not None:
+            hit = crossing.crossed(m, new) & torch.isnan(switch_time)
+            if hit.any():
+                switch_time[hit] = crossing.crossing_time(m, new, t, dt)[hit].detach()
+        m = new
+        if (step0 + k + 1) % stride == 0:
+            samples.append(m)
+    stacked = torch.stack(samples) if samples else m.new_zeros((0,) + tuple(m.shape))
+    return m, stacked
+
+
+def _check_finite_state(m: torch.Tensor, t: float) -> None:
+    bad = ~torch.isfinite(m).all(-1)
+    if bool(bad.any()):
+        j = int(bad.nonzero()[0])
+        raise DivergenceError(
+            f"integration diverged: junction {j} became non-finite by t = {t:.6g} s "
+            "(reduce dt, check the drive for NaN, or keep renormalize=True)"
+        )
+
+
+# Dormand-Prince 5(4) tableau
+_DP_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
+_DP_A = (
+    (),
+    (1 / 5,),
+    (3 / 40, 9 / 40),
+    (44 / 45, -56 / 15, 32 / 9),
+    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
+)
+_DP_B5 = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0)
+_DP_B4 = (5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40)
+
+
+def _simulate_adaptive(
+    m: torch.Tensor,
+    p: ResolvedMacrospin,
+    drive: Drive,
+    duration: float,
+    dt: float,
+    sample_every: float | None,
+    crossing: Crossing | None,
+    stop_when_switched: bool,
+    rtol: float,
+    atol: float,
+) -> Trajectory:
+    """Adaptive Dormand-Prince integration with a batch-wide step and exact landing on sample times."""
+    batch = m.shape[0]
+    check_positive("rtol", rtol)
+    check_positive("atol", atol)
+    targets = [duration] if sample_every is None else [
+        min(duration, (i + 1) * sample_every) for i in range(int(math.ceil(duration / sample_every - 1e-9)))
+    ]
+    times, samples = [0.0], [m.clone()]
+    switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
+    t, h, steps = 0.0, dt, 0
+
+    def rhs(state: torch.Tensor, time: float) -> torch.Tensor:
+        tt = torch.tensor([time], dtype=m.dtype, device=m.device)
+        cur = evaluate_current(drive.current, tt, batch)[0][:, None]
+        fld = evaluate_field(drive.field, tt, batch)[0]
+        return llgs_rhs(state, p, fld, cur)
+
+    k1 = rhs(m, t)
+    for target in targets:
+        while t < target - 1e-15 * max(target, 1e-30):
+            h = min(h, target - t)
+            ks = [k1]
+            for s in range(1, 7):
+                inc = sum(a * kk for a, kk in zip(_DP_A[s], ks))
+                ks.append(rhs(m + h * inc, t + _DP_C[s] * h))
+            y5 = m + h * sum(b * kk for b, kk in zip(_DP_B5, ks) if b != 0.0)
+            y4 = m + h * sum(b * kk for b, kk in zip(_DP_B4, ks) if b != 0.0)
+            scale = atol + rtol * torch.maximum(m.abs(), y5.abs())
+            err = float(((y5 - y4) / scale).pow(2).mean(-1).sqrt().max())
+            if not math.isfinite(err):
+                _check_finite_state(y5, t + h)
+                raise DivergenceError(f"integration diverged at t = {t + h:.6g} s (error estimate not finite)")
+            if err <= 1.0:
+                new = y5 / y5.norm(dim=-1, keepdim=True)
+                if crossing is not None:
+                    hit = crossing.crossed(m, new) & torch.isnan(switch_time)
+                    if hit.any():
+                        switch_time[hit] = crossing.crossing_time(m, new, t, h)[hit].detach()
+                t += h
+                steps += 1
+                m = new
+                k1 = rhs(m, t)  # (FSAL would reuse ks[6]; renormalization makes a fresh call cleaner)
+            factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
+            h = h * min(5.0, max(0.2, factor))
+            if h < 1e-22:
+                raise DivergenceError(f"rk45 step size underflow at t = {t:.6g} s; the problem is too stiff")
+        times.append(t)
+        samples.append(m.clone())
+        if stop_when_switched and not bool(torch.isnan(switch_time).any()):
+            break
+    return Trajectory(torch.tensor(times, dtype=m.dtype, device=m.device), torch.stack(samples), m, t, switch_time, steps)

@@ -1,0 +1,178 @@
+"""Parameters of a batch of free-layer macrospins (SI units), validated on construction.
+
+Every field may be a Python scalar (shared by all junctions), a per-junction tensor of shape (B,)
+(device-to-device variability), and, for vectors, a (3,) or (B, 3) tensor. ``resolve`` turns them
+into broadcast-ready tensors of shape (B|1, 1) and (B|1, 3).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import NamedTuple, Union
+
+import numpy as np
+import torch
+
+from ..constants import GAMMA_E
+from ..validation import check_non_negative, check_positive, check_range
+from .torques import stt_coefficient
+
+ArrayLike = Union[float, int, tuple, list, np.ndarray, torch.Tensor]
+
+_SCALARS = ("ms", "thickness", "area", "alpha", "anisotropy_field", "eta", "field_like", "temperature", "gamma")
+_VECTORS = ("demag", "easy_axis", "polarizer")
+
+
+@dataclass(frozen=True)
+class Macrospin:
+    """A free layer (or a batch of them) in the macrospin approximation.
+
+    Attributes:
+        ms: saturation magnetization Ms, A/m (> 0).
+        thickness: free-layer thickness t_F, m (> 0); enters the volume and the spin torque.
+        area: cross-section through which the current flows, m^2 (> 0). Volume V = area * thickness.
+        alpha: Gilbert damping (>= 0).
+        demag: demagnetizing factors (Nxx, Nyy, Nzz), each >= 0, summing to 1.
+        anisotropy_field: mu0 H_K of the uniaxial anisotropy, T (>= 0).
+        easy_axis: anisotropy axis (normalized here; must be non-zero).
+        polarizer: spin-polarization direction p of the reference layer (normalized; non-zero).
+        eta: spin-torque efficiency (polarization), dimensionless, in [-1, 1]; a negative value
+            reverses the torque (a stack with the free layer below the barrier).
+        field_like: ratio xi = b_J / a_J of field-like to damping-like torque.
+        temperature: K (>= 0); 0 disables the thermal field.
+        gamma: gyromagnetic ratio, rad/(s T) (> 0).
+    """
+
+    ms: ArrayLike
+    thickness: ArrayLike
+    area: ArrayLike
+    alpha: ArrayLike = 0.01
+    demag: ArrayLike = (0.0, 0.0, 1.0)
+    anisotropy_field: ArrayLike = 0.0
+    easy_axis: ArrayLike = (1.0, 0.0, 0.0)
+    polarizer: ArrayLike = (1.0, 0.0, 0.0)
+    eta: ArrayLike = 0.6
+    field_like: ArrayLike = 0.0
+    temperature: ArrayLike = 0.0
+    gamma: ArrayLike = GAMMA_E
+
+    def __post_init__(self) -> None:
+        check_positive("ms", self.ms, unit="A/m")
+        check_positive("thickness", self.thickness, unit="m")
+        check_positive("area", self.area, unit="m^2")
+        check_non_negative("alpha", self.alpha)
+        check_non_negative("anisotropy_field", self.anisotropy_field, unit="T")
+        check_range("eta", self.eta, -1.0, 1.0)
+        check_range("field_like", self.field_like, -10.0, 10.0)
+        check_non_negative("temperature", self.temperature, unit="K")
+        check_positive("gamma", self.gamma, unit="rad/(s T)")
+        demag = _as_array(self.demag)
+        if demag.shape[-1] != 3:
+            raise ValueError(f"demag has shape {demag.shape}; allowed: (3,) or (B, 3)")
+        check_range("demag", demag, 0.0, 1.0)
+        total = demag.sum(-1)
+        if np.any(np.abs(total - 1.0) > 1e-6):
+            raise ValueError(f"demag factors sum to {total.reshape(-1)[0]!r}; allowed: Nxx + Nyy + Nzz = 1 (+-1e-6)")
+        for name in ("easy_axis", "polarizer"):
+            vec = _as_array(getattr(self, name))
+            if vec.shape[-1] != 3:
+                raise ValueError(f"{name} has shape {vec.shape}; allowed: (3,) or (B, 3)")
+            norms = np.linalg.norm(vec, axis=-1)
+            if not np.all(np.isfinite(vec)) or np.any(norms == 0):
+                raise ValueError(f"{name} = {vec.tolist()!r} must be a finite, non-zero vector; allowed: |{name}| > 0")
+        self.batch_size()  # validates that per-junction shapes agree
+
+    def batch_size(self) -> int:
+        """Number of distinct junctions implied by the per-junction parameters (1 if all are shared)."""
+        sizes = {}
+        for f in fields(self):
+            arr = _as_array(getattr(self, f.name))
+            lead = arr.shape[0] if (f.name in _SCALARS and arr.ndim == 1) or (f.name in _VECTORS and arr.ndim == 2) else 1
+            if (f.name in _SCALARS and arr.ndim > 1) or (f.name in _VECTORS and arr.ndim > 2):
+                raise ValueError(f"{f.name} has shape {arr.shape}; allowed: scalar or (B,) (vectors: (3,) or (B, 3))")
+            if lead != 1:
+                sizes[f.name] = lead
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"per-junction parameters disagree on the batch size: {sizes}; allowed: one common B")
+        return next(iter(sizes.values()), 1)
+
+    @property
+    def volume(self) -> ArrayLike:
+        """Free-layer volume, m^3."""
+        return _as_array(self.area) * _as_array(self.thickness)
+
+    def thermal_stability(self) -> np.ndarray:
+        """Energy barrier Delta = Ms V mu0 H_K,eff / (2 k_B T) of the uniaxial (anisotropy) term alone."""
+        from ..constants import K_B
+
+        return _as_array(self.ms) * self.volume * _as_array(self.anisotropy_field) / (2 * K_B * _as_array(self.temperature))
+
+    def resolve(self, batch: int, dtype: torch.dtype, device: torch.device | str) -> "ResolvedMacrospin":
+        """Tensors ready for the kernels: scalars (B|1, 1), vectors (B|1, 3) with unit axes."""
+        own = self.batch_size()
+        if own not in (1, batch):
+            raise ValueError(f"parameters are given for {own} junctions but the state has batch {batch}; allowed: 1 or {batch}")
+        t = {name: _scalar_tensor(getattr(self, name), dtype, device) for name in _SCALARS}
+        demag = _vector_tensor(self.demag, dtype, device)
+        axis = _vector_tensor(self.easy_axis, dtype, device)
+        pol = _vector_tensor(self.polarizer, dtype, device)
+        axis = axis / axis.norm(dim=-1, keepdim=True)
+        pol = pol / pol.norm(dim=-1, keepdim=True)
+        volume = t["area"] * t["thickness"]
+        return ResolvedMacrospin(
+            ms=t["ms"],
+            alpha=t["alpha"],
+            gamma=t["gamma"],
+            gamma_ll=t["gamma"] / (1.0 + t["alpha"] ** 2),
+            volume=volume,
+            demag=demag,
+            hk=t["anisotropy_field"],
+            easy_axis=axis,
+            polarizer=pol,
+            stt_per_ampere=stt_coefficient(t["ms"], t["thickness"], t["area"], t["eta"]),
+            field_like=t["field_like"],
+            temperature=t["temperature"],
+        )
+
+
+class ResolvedMacrospin(NamedTuple):
+    """Broadcast-ready parameter tensors (see ``Macrospin.resolve``)."""
+
+    ms: torch.Tensor  # (B|1, 1) A/m
+    alpha: torch.Tensor  # (B|1, 1)
+    gamma: torch.Tensor  # (B|1, 1) rad/(s T)
+    gamma_ll: torch.Tensor  # gamma / (1 + alpha^2)
+    volume: torch.Tensor  # (B|1, 1) m^3
+    demag: torch.Tensor  # (B|1, 3)
+    hk: torch.Tensor  # (B|1, 1) T
+    easy_axis: torch.Tensor  # (B|1, 3)
+    polarizer: torch.Tensor  # (B|1, 3)
+    stt_per_ampere: torch.Tensor  # (B|1, 1) T/A
+    field_like: torch.Tensor  # (B|1, 1)
+    temperature: torch.Tensor  # (B|1, 1) K
+
+
+def _as_array(value: ArrayLike) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().double().numpy()
+    return np.asarray(value, dtype=float)
+
+
+def _scalar_tensor(value: ArrayLike, dtype: torch.dtype, device: torch.device | str) -> torch.Tensor:
+    t = value.to(dtype=dtype, device=device) if isinstance(value, torch.Tensor) else torch.as_tensor(
+        np.asarray(value, dtype=float), dtype=dtype, device=device
+    )
+    return t.reshape(-1, 1)
+
+
+def _vector_tensor(value: ArrayLike, dtype: torch.dtype, device: torch.device | str) -> torch.Tensor:
+    t = value.to(dtype=dtype, device=device) if isinstance(value, torch.Tensor) else torch.as_tensor(
+        np.asarray(value, dtype=float), dtype=dtype, device=device
+    )
+    return t.reshape(-1, 3)
+
+
+def unit_vector(theta: float, phi: float) -> tuple[float, float, float]:
+    """Unit vector from polar angle ``theta`` and azimuth ``phi`` (rad)."""
+    return (math.sin(theta) * math.cos(phi), math.sin(theta) * math.sin(phi), math.cos(theta))
