@@ -1,0 +1,1 @@
+"""Devices: a device = parameters + state + response; each has a compact and a macrospin fidelity."""
