@@ -18,7 +18,7 @@ def _values(value: Any) -> np.ndarray:
 def _first_bad(name: str, value: Any, bad: np.ndarray, values: np.ndarray) -> str:
     idx = int(np.flatnonzero(bad)[0])
     where = f"{name}[{idx}]" if values.size > 1 else name
-    return f"{where} = {values[idx]!r}"
+    return f"{where} = {float(values[idx])!r}"
 
 
 def check_finite(name: str, value: Any) -> None:

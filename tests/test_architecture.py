@@ -1,0 +1,52 @@
+"""The layer arrows of docs/architecture.md, enforced by parsing every module's imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mtjnn"
+# layer -> layers it may import from (besides itself and the shared top-level helpers)
+ALLOWED = {
+    "physics": set(),
+    "devices": {"physics"},
+    "circuits": {"physics", "devices"},
+    "nn": {"physics", "devices"},
+    "data": set(),
+    "experiments": {"physics", "devices", "circuits", "nn", "data"},
+}
+SHARED = {"constants", "validation", "testing"}
+
+
+def _imported_layers(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    rel = path.relative_to(PACKAGE).parts
+    layers = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:  # relative import: resolve against this module's package
+                base = list(rel[:-1])[: len(rel) - node.level]
+                target = base + (node.module.split(".") if node.module else [])
+            elif node.module and node.module.startswith("mtjnn."):
+                target = node.module.split(".")[1:]
+            else:
+                continue
+            if target:
+                layers.add(target[0])
+            else:  # "from .. import x" -> the names are modules of the package
+                layers.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("mtjnn."):
+                    layers.add(alias.name.split(".")[1])
+    return layers
+
+
+def test_layers_import_only_from_their_left() -> None:
+    violations = []
+    for layer, allowed in ALLOWED.items():
+        for path in (PACKAGE / layer).rglob("*.py"):
+            bad = _imported_layers(path) - allowed - SHARED - {layer}
+            if bad:
+                violations.append(f"{path.relative_to(PACKAGE)} imports {sorted(bad)}")
+    assert not violations, "\n".join(violations)
