@@ -152,7 +152,7 @@ def simulate(
         stride = int(round(sample_every / dt))
         if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
             raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
-    stepper = _choose_stepper(backend, method, m, p)
+    stepper = _choose_stepper(backend, method, m, p, _drive_requires_grad(drive, m))
     sigma = thermal_sigma(p.alpha, p.temperature, p.gamma, p.ms, p.volume, dt) if thermal else None
 
     chunk = _chunk_length(batch)
@@ -229,8 +229,15 @@ def _progress_bar(progress: bool, total: int):
     return tqdm(total=total, unit="step", desc="LLGS")
 
 
-def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacrospin) -> Callable:
-    needs_grad = m.requires_grad or any(t.requires_grad for t in p)
+def _drive_requires_grad(drive: Drive, m: torch.Tensor) -> bool:
+    t = torch.zeros(1, dtype=m.dtype, device=m.device)
+    return bool(
+        evaluate_current(drive.current, t, m.shape[0]).requires_grad or evaluate_field(drive.field, t, m.shape[0]).requires_grad
+    )
+
+
+def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacrospin, drive_grad: bool) -> Callable:
+    needs_grad = drive_grad or m.requires_grad or any(t.requires_grad for t in p)
     fused_ok = m.device.type == "cpu" and not needs_grad and method in ("rk4", "heun")
     if backend == "torch" or (backend == "auto" and not fused_ok):
         return torch_chunk
