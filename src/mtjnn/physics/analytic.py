@@ -105,3 +105,193 @@ def anisotropy_field_for_delta(delta: float, ms: float, volume: float, temperatu
 def mu0() -> float:
     """mu0 in T m/A (re-exported so that tests can derive fields without importing constants)."""
     return MU0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Additions for the physics validation suite (tests/test_physics_*.py).
+# ---------------------------------------------------------------------------------------------------
+
+
+def kittel_frequency_perpendicular(
+    field: float, hk: float, ms: float, demag: tuple[float, float, float] = (0.0, 0.0, 1.0), gamma: float = GAMMA_E
+) -> float:
+    """FMR frequency (Hz) of a macrospin along z with field and anisotropy along z (Kittel, SEEDS_SPEC 5.5).
+
+    f = (gamma/2pi) sqrt([B + B_K + (Nx - Nz) mu0 Ms][B + B_K + (Ny - Nz) mu0 Ms]); for a thin film
+    (N = 0, 0, 1) this is f = (gamma/2pi)(B + B_K - mu0 Ms) = (gamma/2pi) mu0 (H + H_K,eff).
+    ``field`` = mu0 H and ``hk`` = mu0 H_K in T; the state along +z must be stable (both brackets > 0).
+    """
+    nx, ny, nz = demag
+    b = field + hk
+    k1, k2 = b + (nx - nz) * MU0 * ms, b + (ny - nz) * MU0 * ms
+    if k1 <= 0 or k2 <= 0:
+        raise ValueError(f"the state along +z is not stable (stiffnesses {k1!r}, {k2!r} T); allowed: both > 0")
+    return gamma / (2 * math.pi) * math.sqrt(k1 * k2)
+
+
+def neel_brown_free_diffusion_time(alpha: float, ms: float, volume: float, temperature: float, gamma: float = GAMMA_E) -> float:
+    """Brown's free-diffusion time tau_N = (1 + alpha^2) Ms V / (2 alpha gamma k_B T) (s).
+
+    Brown, Phys. Rev. 130, 1677 (1963), eq. (4.9) with the Gilbert damping eta' = alpha/(gamma Ms):
+    the rotational diffusion constant of m on the unit sphere is D = 1/(2 tau_N). ``gamma`` in rad/(s T).
+    For a uniaxial macrospin tau_N = Delta (1 + alpha^2)/(alpha gamma mu0 H_K) = Delta * tau0.
+    """
+    return (1 + alpha**2) * ms * volume / (2 * alpha * gamma * K_B * temperature)
+
+
+def _tau_n_from(delta: float, alpha: float, hk: float, ms, volume, temperature, gamma: float) -> float:
+    given = [x is not None for x in (ms, volume, temperature)]
+    if any(given) and not all(given):
+        raise ValueError("give all of ms, volume, temperature (tau_N from them) or none (tau_N = Delta tau0)")
+    if all(given):
+        tau_n = neel_brown_free_diffusion_time(alpha, ms, volume, temperature, gamma)
+        implied = thermal_stability(ms, volume, hk, temperature)
+        if abs(implied - delta) > 1e-6 * max(1.0, abs(delta)):
+            raise ValueError(
+                f"delta = {delta!r} disagrees with Ms V mu0 H_K / (2 k_B T) = {implied!r}; allowed: consistent inputs"
+            )
+        return tau_n
+    return delta * switching_time_tau0(alpha, hk, gamma)
+
+
+def brown_mfpt(
+    delta: float,
+    alpha: float,
+    hk: float,
+    ms: float | None = None,
+    volume: float | None = None,
+    temperature: float | None = None,
+    gamma: float = GAMMA_E,
+    z0: float = 1.0,
+    z_abs: float = 0.0,
+    current_ratio: float = 0.0,
+    field_ratio: float = 0.0,
+) -> float:
+    """Exact mean first-passage time (s) of an axially symmetric uniaxial macrospin from m_z = z0 to m_z = z_abs.
+
+    Model: Brown's Fokker-Planck equation for the density W(z, t) of z = cos(theta) (easy axis z,
+    axially symmetric: demag (1/3, 1/3, 1/3) or N_x = N_y, field and polarizer along z),
+
+        dW/dt = d/dz [ D(z) ( W dU/dz + dW/dz ) ],    D(z) = (1 - z^2) / (2 tau_N),
+        U(z) = E/k_B T = -Delta (z^2 + 2 (h - i) z),
+
+    with Delta = Ms V mu0 H_K / (2 k_B T), h = ``field_ratio`` = H/H_K along +z and i = ``current_ratio``
+    = I/I_c0 of a damping-like torque pushing m away from +z (for the axially symmetric case the
+    torque adds the drift -(1 - z^2)(i - z)/tau0 = -D dU/dz with the effective potential above;
+    it does not change the diffusion). tau_N is Brown's free-diffusion time
+    (``neel_brown_free_diffusion_time``); D follows from the thermal field of variance
+    2 alpha k_B T/(gamma Ms V dt) acting through both LLG terms: D_sphere = gamma' ^2 (1 + alpha^2)
+    alpha k_B T/(gamma Ms V) = 1/(2 tau_N).
+
+    Derivation: the backward operator of the FPE is L+ T = e^U d/dz (D e^-U dT/dz). The MFPT T(z) from
+    z in (z_abs, 1] solves L+ T = -1 with T(z_abs) = 0 (absorbing) and zero flux D e^-U T' -> 0 at the
+    pole z = 1 (D(1) = 0, a natural reflecting boundary). Integrating once from z to 1,
+    D(z) e^-U(z) T'(z) = int_z^1 e^-U(y) dy, and once more from z_abs:
+
+        T(z0) = 2 tau_N int_{z_abs}^{z0} dz  e^{U(z)} / (1 - z^2)  int_z^1 e^{-U(y)} dy.
+
+    The inner integral is written with the Dawson function F (int_0^x e^{t^2} dt = e^{x^2} F(x)) so
+    that e^{U(z)} times it never overflows; the outer one is done by adaptive quadrature.
+
+    High-barrier limit (i = h = 0, z0 = 1, z_abs = 0): T = tau_N (sqrt(pi)/2) Delta^{-3/2} e^Delta
+    (1 + 1/Delta + O(Delta^-2)), i.e. Brown's asymptotic relaxation time (see ``brown_asymptotic_time``),
+    which is the inverse of the lowest non-zero eigenvalue of the FPE (``brown_lowest_eigenvalue``).
+
+    tau_N is computed from ``ms``, ``volume``, ``temperature`` when they are given (then ``delta`` must
+    agree with them), otherwise as Delta tau0 = Delta (1 + alpha^2)/(alpha gamma mu0 H_K).
+    ``hk`` = mu0 H_K in T, ``gamma`` in rad/(s T).
+    """
+    from scipy.integrate import quad
+
+    if not delta > 0:
+        raise ValueError(f"delta = {delta!r} is out of range; allowed: > 0")
+    if not alpha > 0:
+        raise ValueError(f"alpha = {alpha!r} is out of range; allowed: > 0")
+    if not -1.0 <= z_abs < z0 <= 1.0:
+        raise ValueError(f"z_abs = {z_abs!r}, z0 = {z0!r}; allowed: -1 <= z_abs < z0 <= 1")
+    tau_n = _tau_n_from(delta, alpha, hk, ms, volume, temperature, gamma)
+    c = field_ratio - current_ratio  # U = -Delta (z^2 + 2 c z) = -Delta (z + c)^2 + Delta c^2
+
+    def inner_scaled(z: float) -> float:
+        # e^{U(z)} int_z^1 e^{-U(y)} dy with -U(y) = Delta (y + c)^2 - Delta c^2; s = y + c.
+        # int_{z+c}^{1+c} e^{Delta s^2} ds = [G(1 + c) - G(z + c)] with G(x) = e^{Delta x^2} F(sqrt(Delta) x)/sqrt(Delta)
+        # (odd in x, valid for either sign); multiplying by e^{-Delta (z + c)^2} removes the large factor.
+        r = math.sqrt(delta)
+        a, b = z + c, 1.0 + c
+        from scipy.special import dawsn
+
+        return (math.exp(delta * (b * b - a * a)) * dawsn(r * b) - dawsn(r * a)) / r
+
+    def integrand(z: float) -> float:
+        return inner_scaled(z) / (1.0 - z * z)
+
+    points = [p for p in (-c,) if z_abs < p < z0]
+    value, _ = quad(integrand, z_abs, z0, limit=200, epsabs=0.0, epsrel=1e-11, points=points or None)
+    return 2.0 * tau_n * value
+
+
+def brown_asymptotic_time(delta: float, tau_n: float) -> float:
+    """Brown's high-barrier relaxation time of the uniaxial macrospin (s), to first order in 1/Delta.
+
+    tau = tau_N (sqrt(pi)/2) Delta^{-3/2} e^Delta (1 + 1/Delta): Brown, Phys. Rev. 130, 1677 (1963)
+    gives the leading term; the (1 + 1/Delta) factor is the next term of the asymptotic series of the
+    exact result (steepest descent of the MFPT integral of ``brown_mfpt``: the inner integral gives
+    e^Delta/(2 Delta) (1 + 1/(2 Delta)), the outer sqrt(pi/Delta)/2 (1 + 1/(2 Delta)); cf. Coffey et al.,
+    Phys. Rev. E 49, 1869 (1994), who showed that the correction to Brown's formula is necessary).
+    The relative error is O(Delta^-2).
+    """
+    return tau_n * math.sqrt(math.pi) / 2 * delta**-1.5 * math.exp(delta) * (1 + 1 / delta)
+
+
+def brown_lowest_eigenvalue(delta: float, tau_n: float, n_terms: int = 120) -> float:
+    """Smallest non-zero eigenvalue lambda_1 (1/s) of Brown's FPE for the uniaxial potential U = -Delta z^2.
+
+    The operator 2 tau_N L W = d/dz[(1 - z^2)(dW/dz - 2 Delta z W)] is expanded on Legendre polynomials
+    P_n (the spectral method of Brown 1963 / Coffey et al. 1994): d/dz[(1 - z^2) P_n'] = -n(n+1) P_n, and
+    the drift part -2 Delta d/dz[(z - z^3) P_n] is projected exactly with numpy's Legendre algebra.
+    The truncated matrix (``n_terms`` polynomials) is diagonalised; lambda_1 is the slowest decaying
+    odd mode. 1/lambda_1 is the longitudinal relaxation time (Brown's tau for high barriers); it equals
+    ``brown_mfpt`` from the pole to the barrier top up to exponentially small terms. lambda_1 ~ e^-Delta
+    is resolved in float64 only for Delta <= 25 (larger values raise ValueError).
+    """
+    from numpy.polynomial import legendre as leg
+
+    if not 0 < delta <= 25:
+        raise ValueError(f"delta = {delta!r} is out of range; allowed: (0, 25] (lambda_1 ~ e^-Delta underflows the solver)")
+
+    n = int(n_terms)
+    mat = np.zeros((n, n))
+    z_minus_z3 = leg.poly2leg([0.0, 1.0, 0.0, -1.0])
+    for k in range(n):
+        coef = np.zeros(k + 1)
+        coef[k] = 1.0
+        drift = leg.legder(leg.legmul(coef, z_minus_z3))  # d/dz[(z - z^3) P_k]
+        col = np.zeros(n)
+        col[k] = -k * (k + 1)
+        m = min(n, drift.size)
+        col[:m] += -2.0 * delta * drift[:m]
+        mat[:, k] = col
+    odd = np.arange(1, n, 2)
+    eig = np.linalg.eigvals(mat[np.ix_(odd, odd)])
+    return float(np.min(-eig.real)) / (2.0 * tau_n)
+
+
+def uniaxial_mz2_mean(delta: float) -> float:
+    """Boltzmann average <m_z^2> for p(z) ∝ exp(Delta z^2) on [-1, 1] (either well or both).
+
+    <z^2> = 1/(2 sqrt(Delta) F(sqrt(Delta))) - 1/(2 Delta) with the Dawson function F; hence
+    <m_x^2> = <m_y^2> = (1 - <z^2>)/2 = 1/(2 Delta) + 1/(4 Delta^2) + O(Delta^-3).
+    """
+    from scipy.special import dawsn
+
+    r = math.sqrt(delta)
+    return 1.0 / (2.0 * r * dawsn(r)) - 1.0 / (2.0 * delta)
+
+
+def uniaxial_mz_cdf(z: float | np.ndarray, delta: float) -> float | np.ndarray:
+    """CDF of m_z in one well (z in [0, 1]) for p(z) ∝ exp(Delta z^2): e^{Delta (z^2 - 1)} F(sqrt(Delta) z)/F(sqrt(Delta))."""
+    from scipy.special import dawsn
+
+    z = np.clip(np.asarray(z, dtype=float), 0.0, 1.0)
+    r = math.sqrt(delta)
+    return np.exp(delta * (z * z - 1.0)) * dawsn(r * z) / dawsn(r)

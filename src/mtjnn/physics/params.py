@@ -72,8 +72,10 @@ class Macrospin:
             raise ValueError(f"demag has shape {demag.shape}; allowed: (3,) or (B, 3)")
         check_range("demag", demag, 0.0, 1.0)
         total = demag.sum(-1)
-        if np.any(np.abs(total - 1.0) > 1e-6):
-            raise ValueError(f"demag factors sum to {total.reshape(-1)[0]!r}; allowed: Nxx + Nyy + Nzz = 1 (+-1e-6)")
+        bad = np.abs(total - 1.0) > 1e-6
+        if np.any(bad):
+            worst = float(total.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]])
+            raise ValueError(f"demag factors sum to {worst!r}; allowed: Nxx + Nyy + Nzz = 1 (+-1e-6)")
         for name in ("easy_axis", "polarizer"):
             vec = _as_array(getattr(self, name))
             if vec.shape[-1] != 3:
@@ -85,6 +87,13 @@ class Macrospin:
 
     def batch_size(self) -> int:
         """Number of distinct junctions implied by the per-junction parameters (1 if all are shared)."""
+        sizes = self._per_junction_sizes()
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"per-junction parameters disagree on the batch size: {sizes}; allowed: one common B")
+        return next(iter(sizes.values()), 1)
+
+    def _per_junction_sizes(self) -> dict[str, int]:
+        """{parameter name: leading size} of every parameter given per junction."""
         sizes = {}
         for f in fields(self):
             arr = _as_array(getattr(self, f.name))
@@ -93,9 +102,7 @@ class Macrospin:
                 raise ValueError(f"{f.name} has shape {arr.shape}; allowed: scalar or (B,) (vectors: (3,) or (B, 3))")
             if lead != 1:
                 sizes[f.name] = lead
-        if len(set(sizes.values())) > 1:
-            raise ValueError(f"per-junction parameters disagree on the batch size: {sizes}; allowed: one common B")
-        return next(iter(sizes.values()), 1)
+        return sizes
 
     @property
     def volume(self) -> ArrayLike:
@@ -112,7 +119,10 @@ class Macrospin:
         """Tensors ready for the kernels: scalars (B|1, 1), vectors (B|1, 3) with unit axes."""
         own = self.batch_size()
         if own not in (1, batch):
-            raise ValueError(f"parameters are given for {own} junctions but the state has batch {batch}; allowed: 1 or {batch}")
+            names = ", ".join(self._per_junction_sizes())
+            raise ValueError(
+                f"{names} given for {own} junctions but the state has batch {batch}; allowed: scalars or {batch} values"
+            )
         t = {name: _scalar_tensor(getattr(self, name), dtype, device) for name in _SCALARS}
         demag = _vector_tensor(self.demag, dtype, device)
         axis = _vector_tensor(self.easy_axis, dtype, device)
