@@ -155,7 +155,7 @@ def simulate(
     stepper = _choose_stepper(backend, method, m, p, _drive_requires_grad(drive, m))
     sigma = thermal_sigma(p.alpha, p.temperature, p.gamma, p.ms, p.volume, dt) if thermal else None
 
-    chunk = _chunk_length(batch)
+    chunk = _chunk_length(batch, _per_junction_buffers(drive, thermal, m))
     times, samples = [0.0], [m.clone()]
     switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
     bar = _progress_bar(progress, n_total)
@@ -216,9 +216,26 @@ def _compact(values: torch.Tensor, time_dependent: bool) -> torch.Tensor:
     return values if time_dependent else values[:1]
 
 
-def _chunk_length(batch: int) -> int:
-    """Steps per chunk, sized so that drive and noise buffers stay near 32 MB."""
-    return max(1, min(4096, (32 << 20) // (8 * 3 * 2 * batch)))
+def _chunk_length(batch: int, per_junction_buffers: int) -> int:
+    """Steps per chunk: long when nothing per junction is buffered, else sized so buffers stay near 32 MB.
+
+    ``per_junction_buffers`` counts the values stored per junction and step: 3 for thermal noise, 2 for a
+    time-dependent per-junction current (half steps), 6 for a time-dependent per-junction field.
+    """
+    if per_junction_buffers == 0:
+        return 4096
+    return max(1, min(4096, (32 << 20) // (8 * per_junction_buffers * batch)))
+
+
+def _per_junction_buffers(drive: Drive, thermal: bool, m: torch.Tensor) -> int:
+    t = torch.zeros(1, dtype=m.dtype, device=m.device)
+    batch = m.shape[0]
+    count = 3 if thermal else 0
+    if callable(drive.current) and batch > 1 and evaluate_current(drive.current, t, batch).shape[1] == batch:
+        count += 2
+    if callable(drive.field) and batch > 1 and evaluate_field(drive.field, t, batch).shape[1] == batch:
+        count += 6
+    return count
 
 
 def _progress_bar(progress: bool, total: int):

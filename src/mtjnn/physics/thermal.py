@@ -25,5 +25,9 @@ def thermal_sigma(
 def thermal_noise(
     shape: tuple[int, ...], dtype: torch.dtype, device: torch.device, generator: torch.Generator | None
 ) -> torch.Tensor:
-    """Unit normal deviates for the thermal field, drawn in bulk from an explicit generator."""
-    return torch.randn(shape, dtype=dtype, device=device, generator=generator)
+    """Unit normal deviates for the thermal field, drawn in bulk from an explicit generator.
+
+    Drawn in float32 (twice the generator's throughput; ample resolution for a noise term) and cast
+    to ``dtype``, so float32 and float64 runs with the same seed see the same noise.
+    """
+    return torch.randn(shape, dtype=torch.float32, device=device, generator=generator).to(dtype)
