@@ -11,7 +11,7 @@ ALLOWED = {
     "physics": set(),
     "devices": {"physics"},
     "circuits": {"physics", "devices"},
-    "nn": {"physics", "devices"},
+    "nn": {"physics", "devices", "circuits"},
     "data": set(),
     "experiments": {"physics", "devices", "circuits", "nn", "data"},
 }

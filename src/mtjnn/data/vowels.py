@@ -1,0 +1,192 @@
+"""Hillenbrand et al. (1995) vowel formants: the spoken-vowel task of López et al. (2024, seed 002).
+
+The seed uses "seven spoken vowels pronounced by 37 female speakers, ... each vowel characterized by 12
+characteristic frequencies called formants". We take the 12 features F1, F2, F3 at the steady state
+and at 20 %, 50 % and 80 % of the vowel duration (all formant columns of ``vowdata.dat``), keep the
+women (group ``w``, 48 talkers) and drop every talker with a missing (0) value in any selected feature
+of any selected vowel. The seed does not name its seven vowels; exactly seven 7-vowel subsets leave 37
+complete women. The default, ``DEFAULT_VOWELS = (ae, eh, er, ih, oo, uh, uw)``, is the one that has no
+diphthong (``ei``) and follows SEEDS_SPEC 1.5; it is a parameter everywhere (``vowels=...``), and
+``COMPLETE_37_SUBSETS`` lists all seven. A small copy of the table ships with the package
+(``mtjnn/data/files/hillenbrand1995.csv``, provenance and licence in ``hillenbrand1995_PROVENANCE.md``),
+so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..validation import check_range
+from .paths import packaged_file
+
+PACKAGED_CSV = "hillenbrand1995.csv"
+ALL_VOWELS = ("ae", "ah", "aw", "eh", "ei", "er", "ih", "iy", "oa", "oo", "uh", "uw")
+GROUPS = {"m": "men", "w": "women", "b": "boys", "g": "girls"}
+FORMANT_FEATURES = (
+    "f1_hz", "f2_hz", "f3_hz",
+    "f1_20", "f2_20", "f3_20",
+    "f1_50", "f2_50", "f3_50",
+    "f1_80", "f2_80", "f3_80",
+)
+OTHER_FEATURES = ("duration_ms", "f0_hz", "f4_hz")
+DEFAULT_VOWELS = ("ae", "eh", "er", "ih", "oo", "uh", "uw")
+#: Every 7-vowel subset that leaves exactly 37 complete women with the 12 formant features.
+COMPLETE_37_SUBSETS = (
+    ("ae", "eh", "er", "ih", "oo", "uh", "uw"),
+    ("ae", "eh", "ei", "ih", "iy", "oo", "uh"),
+    ("ae", "eh", "ei", "ih", "iy", "oo", "uw"),
+    ("ae", "eh", "ei", "ih", "iy", "uh", "uw"),
+    ("ae", "eh", "ei", "iy", "oo", "uh", "uw"),
+    ("ae", "ei", "ih", "iy", "oo", "uh", "uw"),
+    ("eh", "ei", "ih", "iy", "oo", "uh", "uw"),
+)
+_ID_COLUMNS = ("speaker", "group", "vowel")
+
+
+@dataclass(frozen=True)
+class VowelData:
+    """A vowel classification set.
+
+    features: (S, F) float64 formant frequencies in Hz; labels: (S,) int64 index into ``vowels``;
+    speakers: (S,) talker ID of every sample; feature_names: the F column names; dropped_speakers:
+    talkers of the group removed because a selected value was missing (0).
+    """
+
+    features: np.ndarray
+    labels: np.ndarray
+    speakers: tuple[str, ...]
+    vowels: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    dropped_speakers: tuple[str, ...]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.vowels)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def n_speakers(self) -> int:
+        return len(set(self.speakers))
+
+
+def read_table(path: str | Path | None = None) -> list[dict[str, str]]:
+    """Rows of the Hillenbrand CSV at ``path`` (default: the packaged copy) as dicts of strings.
+
+    A CSV without the identification columns (speaker, group, vowel) gives ValueError naming them.
+    """
+    path = packaged_file(PACKAGED_CSV) if path is None else Path(path)
+    if path.is_dir():
+        path = path / PACKAGED_CSV
+    if not path.exists():
+        raise FileNotFoundError(f"vowel table not found at {path}; expected the Hillenbrand CSV ({PACKAGED_CSV})")
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = tuple(reader.fieldnames or ())
+        rows = list(reader)
+    missing = [c for c in _ID_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing}; allowed: a CSV with columns {list(_ID_COLUMNS)} + features")
+    return rows
+
+
+def load_vowels(
+    vowels: tuple[str, ...] | list[str] = DEFAULT_VOWELS,
+    group: str = "w",
+    features: tuple[str, ...] | list[str] = FORMANT_FEATURES,
+    speakers: tuple[str, ...] | list[str] | None = None,
+    path: str | Path | None = None,
+) -> VowelData:
+    """Load the vowel task: samples of ``vowels`` by talkers of ``group`` with complete ``features``.
+
+    Args:
+        vowels: vowel codes (see ``ALL_VOWELS``), >= 2, no repeats; the class index follows this order.
+        group: "w" (women, the seed's choice), "m", "b" or "g".
+        features: CSV columns used as features (Hz); default the 12 formant features.
+        speakers: restrict to these talker IDs (each must exist in the group); None = all of the group.
+        path: a Hillenbrand CSV (or its folder); None = the copy shipped with mtjnn.
+
+    Returns ``VowelData`` with one sample per (complete talker, vowel), talkers in sorted order.
+    Raises ValueError (naming the value and what is allowed) for an unknown vowel, group, speaker or
+    feature, a CSV without a requested column, or a selection that leaves no complete talker.
+    """
+    vowels = tuple(vowels)
+    features = tuple(features)
+    unknown = [v for v in vowels if v not in ALL_VOWELS]
+    if unknown:
+        raise ValueError(f"vowels contains unknown codes {unknown}; allowed: {list(ALL_VOWELS)}")
+    if len(set(vowels)) != len(vowels) or len(vowels) < 2:
+        raise ValueError(f"vowels = {list(vowels)} must name >= 2 distinct vowels; allowed codes: {list(ALL_VOWELS)}")
+    if group not in GROUPS:
+        raise ValueError(f"group = {group!r} is not allowed; allowed: {list(GROUPS)} ({', '.join(GROUPS.values())})")
+    if not features or len(set(features)) != len(features):
+        raise ValueError(f"features = {list(features)} must be a non-empty list of distinct column names")
+    rows = read_table(path)
+    header = rows[0].keys() if rows else ()
+    missing = [f for f in features if f not in header]
+    if missing:
+        raise ValueError(
+            f"features {missing} are not columns of the vowel table; allowed: {list(FORMANT_FEATURES + OTHER_FEATURES)}"
+        )
+    rows = [r for r in rows if r["group"] == group]
+    all_speakers = sorted({r["speaker"] for r in rows})
+    if speakers is not None:
+        bad = [s for s in speakers if s not in all_speakers]
+        if bad:
+            raise ValueError(f"speakers {bad} are not in group {group!r}; allowed: {all_speakers}")
+        chosen = sorted(set(speakers))
+    else:
+        chosen = all_speakers
+    table: dict[tuple[str, str], list[float]] = {}
+    for r in rows:
+        if r["vowel"] in vowels and r["speaker"] in chosen:
+            try:
+                table[(r["speaker"], r["vowel"])] = [float(r[f]) for f in features]
+            except ValueError as err:
+                raise ValueError(f"speaker {r['speaker']} vowel {r['vowel']}: non-numeric feature value ({err})") from None
+    complete = [s for s in chosen if all((s, v) in table and min(table[(s, v)]) > 0 for v in vowels)]
+    dropped = tuple(s for s in chosen if s not in complete)
+    if not complete:
+        raise ValueError(
+            f"no talker of group {group!r} has every feature {list(features)} for vowels {list(vowels)} "
+            "(0 = not measurable); allowed: a selection with at least one complete talker"
+        )
+    x = np.array([table[(s, v)] for s in complete for v in vowels], dtype=np.float64)
+    y = np.array([k for _ in complete for k in range(len(vowels))], dtype=np.int64)
+    spk = tuple(s for s in complete for _ in vowels)
+    return VowelData(x, y, spk, vowels, features, dropped)
+
+
+def stratified_splits(
+    labels: np.ndarray, n_splits: int = 10, test_fraction: float = 0.2, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``n_splits`` seeded random stratified train/test splits of sample indices.
+
+    In split ``i`` (generator seeded with ``seed + i``), each class contributes
+    ``round(test_fraction * n_class)`` random samples to the test set (at least 1, at most n_class - 1),
+    the rest to the training set. Returns a list of (train_idx, test_idx) sorted int64 arrays.
+    """
+    labels = np.asarray(labels)
+    check_range("n_splits", n_splits, 1, 10_000)
+    check_range("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    classes, counts = np.unique(labels, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(f"class {classes[counts.argmin()]!r} has {counts.min()} sample(s); allowed: >= 2 per class to split")
+    splits = []
+    for i in range(n_splits):
+        rng = np.random.default_rng(seed + i)
+        test = []
+        for c, n in zip(classes, counts):
+            idx = rng.permutation(np.flatnonzero(labels == c))
+            n_test = int(min(max(round(test_fraction * n), 1), n - 1))
+            test.extend(idx[:n_test].tolist())
+        test_idx = np.array(sorted(test), dtype=np.int64)
+        train_idx = np.setdiff1d(np.arange(labels.shape[0]), test_idx).astype(np.int64)
+        splits.append((train_idx, test_idx))
+    return splits

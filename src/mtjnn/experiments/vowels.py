@@ -1,0 +1,393 @@
+"""`mtjnn run vowels`: the reconfigurable MTJ-chain vowel classifier of López et al. (2024, seed 002).
+
+For each of ``splits`` seeded stratified 80/20 splits of the Hillenbrand vowels (37 women, 7 vowels, 12
+formants) it trains and evaluates
+* the chain, compact fidelity: software training of the map + cell table + control currents
+  (``fit_smoothed``), then the paper's ±10 uA hardware rule from I_C = -500 uA (the headline number), and
+  the rule started from the software control currents;
+* the same classifier with macrospin fidelity at 0 K (every sample x junction through the LLGS engine,
+  one batched call per input; junctions calibrated to the compact thresholds at ``macrospin_pulse``)
+  and at 300 K (stochastic Heun, same short pulses);
+* the chain at 300 K with the paper's pulse width (``paper_pulse``, Néel–Brown statistics), trained
+  with the rule on the stochastic devices in the loop, accuracy over ``thermal_trials`` repeats;
+* MLP baselines 12-1-7 (27 parameters) and 12-2-7 (47 parameters).
+Beyond the paper (``sweep``): accuracy vs device-to-device threshold spread (deployed as designed, and
+re-trained with the rule on the spread devices) and vs number of junctions N. Energy per classification:
+the paper's (1 + 0.2 N) pJ per input and our I^2 R t of the simulated pulses. Writes metrics.json,
+config.json, confusion.png, switching_map.png, learning_curves.png, robustness.png, llgs_vs_neel_brown.png.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..circuits.series_chain import SeriesChain
+from ..data.vowels import DEFAULT_VOWELS, load_vowels, stratified_splits
+from ..devices.mtj import (
+    MTJ,
+    PAPER_CONTROL_CURRENT,
+    CompactSwitching,
+    JunctionParams,
+    MacrospinSwitching,
+    paper_switching_currents,
+)
+from ..nn.chain_classifier import ChainClassifier, HardwareRuleConfig, SmoothedTrainingConfig, fit_smoothed, train_hardware
+from ..nn.mlp_baseline import MLPConfig, train_mlp
+from ..validation import check_range
+from .common import Checkpoint, results_dir, save_json, seed_everything, summary_table
+from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
+
+PAPER = {"chain_train": 0.966, "chain_test": 0.964, "mlp_47": 0.95, "energy_per_input_pj": "1 + 0.2 N"}
+
+
+@dataclass(frozen=True)
+class VowelsConfig:
+    """Inputs of ``run`` (SI units: A, s, K)."""
+
+    splits: int = 10
+    test_fraction: float = 0.2
+    seed: int = 0
+    vowels: tuple[str, ...] = DEFAULT_VOWELS
+    group: str = "w"
+    n_devices: int = 3
+    hardware_steps: int = 80
+    step_current: float = 10e-6
+    paper_pulse: float = 300e-9
+    temperature: float = 300.0
+    thermal_trials: int = 20
+    macrospin: bool = True
+    macrospin_pulse: float = 50e-9
+    macrospin_dt: float = 5e-12
+    macrospin_thermal: bool = True
+    macrospin_rule: bool = True
+    crosscheck: bool = True
+    mlp_epochs: int = 3000
+    mlp_restarts: int = 10
+    sweep: bool = True
+    sweep_sigmas: tuple[float, ...] = (0.0, 0.025, 0.05, 0.075, 0.10)
+    sweep_devices: tuple[int, ...] = (2, 3, 4)
+    sweep_splits: int = 3
+    sweep_realisations: int = 20
+    data_path: str | None = None
+
+    def __post_init__(self) -> None:
+        check_range("splits", self.splits, 1, 1000)
+        check_range("test_fraction", self.test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+        check_range("n_devices", self.n_devices, 1, 8)
+        check_range("hardware_steps", self.hardware_steps, 0, 100_000)
+        check_range("step_current", self.step_current, 0.0, 1e-3, low_inclusive=False, unit="A")
+        check_range("paper_pulse", self.paper_pulse, 1e-9, 1.0, unit="s")
+        check_range("temperature", self.temperature, 0.0, 1000.0, low_inclusive=False, unit="K")
+        check_range("thermal_trials", self.thermal_trials, 1, 100_000)
+        check_range("macrospin_pulse", self.macrospin_pulse, 1e-10, 1e-6, unit="s")
+        check_range("macrospin_dt", self.macrospin_dt, 1e-14, 1e-10, unit="s")
+        check_range("mlp_epochs", self.mlp_epochs, 1, 10_000_000)
+        check_range("mlp_restarts", self.mlp_restarts, 1, 1000)
+        check_range("sweep_sigmas", self.sweep_sigmas, 0.0, 0.5)
+        check_range("sweep_devices", self.sweep_devices, 1, 8)
+        check_range("sweep_splits", self.sweep_splits, 1, 1000)
+        check_range("sweep_realisations", self.sweep_realisations, 1, 100_000)
+
+
+def _chain(switching) -> SeriesChain:
+    return SeriesChain(MTJ(switching=switching, junction=JunctionParams()))
+
+
+def _thermal_accuracy(clf: ChainClassifier, x, y, chain: SeriesChain, trials: int, gen: torch.Generator) -> np.ndarray:
+    return np.array([float(clf.accuracy(x, y, chain, gen)) for _ in range(trials)])
+
+
+def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: dict, gen: torch.Generator) -> dict:
+    """Everything measured on one split (plain numbers and small arrays)."""
+    x, y = data.features, data.labels
+    n = config.n_devices
+    i_sw = paper_switching_currents(n)
+    cold = _chain(CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse))
+    hot = _chain(CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse, temperature=config.temperature))
+    rule = HardwareRuleConfig(steps=config.hardware_steps, step_current=config.step_current, seed=int(gen.initial_seed()))
+    out: dict = {}
+    started = time.perf_counter()
+    soft, report = fit_smoothed(x[tr], y[tr], i_sw, SmoothedTrainingConfig(seed=int(gen.initial_seed())))
+    out["time_smoothed_s"] = time.perf_counter() - started
+    clf, hist = train_hardware(soft, cold, x[tr], y[tr], rule, x[te], y[te])
+    out["time_training_s"] = time.perf_counter() - started
+    tuned, _ = train_hardware(soft, cold, x[tr], y[tr], replace(rule, initial_control=None), x[te], y[te])
+    for name, model in (("smoothed", soft), ("rule", clf), ("rule_from_smoothed", tuned),
+                        ("rule_nearest", replace(clf, spare="nearest"))):
+        out[f"{name}_train"] = float(model.accuracy(x[tr], y[tr], cold))
+        out[f"{name}_test"] = float(model.accuracy(x[te], y[te], cold))
+    out["smoothed_report_train"] = report.train_accuracy
+    out["cells"] = clf.cells.tolist()
+    out["map_weight_a_per_hz"] = clf.input_map.weight.tolist()
+    out["map_bias_a"] = clf.input_map.bias.tolist()
+    out["switching_estimate_a"] = clf.switching_estimate.tolist()
+    out["control_a"] = clf.control.tolist()  # A, rows: input A, input B
+    out["curve_train"] = hist.train_accuracy.tolist()
+    out["curve_test"] = hist.test_accuracy.tolist()
+    out["curve_control"] = hist.control.tolist()
+    out["pred_test"] = clf.predict(x[te], cold).tolist()
+    out["true_test"] = y[te].tolist()
+    # 300 K, paper pulse width, Néel–Brown: as designed, and trained with the stochastic devices in the loop
+    out["thermal_deployed_test"] = _thermal_accuracy(clf, x[te], y[te], hot, config.thermal_trials, gen).tolist()
+    hot_clf, hot_hist = train_hardware(soft, hot, x[tr], y[tr], rule, x[te], y[te], generator=gen)
+    out["thermal_rule_train"] = _thermal_accuracy(hot_clf, x[tr], y[tr], hot, config.thermal_trials, gen).tolist()
+    out["thermal_rule_test"] = _thermal_accuracy(hot_clf, x[te], y[te], hot, config.thermal_trials, gen).tolist()
+    out["thermal_curve_test"] = hot_hist.test_accuracy.tolist()
+    out["energy_paper_pulse_j"] = float(hot.energy(hot_clf.run(x, hot, gen)).mean())
+    # macrospin fidelity: one engine call per input for all samples x junctions. "deployed": the classifier
+    # trained on the compact model; "rule": the ±10 uA rule run with the LLGS junctions in the loop.
+    for label, chain in macro.items():
+        started = time.perf_counter()
+        res = clf.run(x, chain, gen)
+        out[f"{label}_time_s"] = time.perf_counter() - started
+        pred = clf.lut()[res.configuration].numpy()
+        out[f"{label}_train"] = float(np.mean(pred[tr] == y[tr]))
+        out[f"{label}_test"] = float(np.mean(pred[te] == y[te]))
+        out[f"{label}_energy_j"] = float(chain.energy(res).mean())
+        out[f"{label}_agreement"] = float(np.mean(pred == clf.predict(x, cold).numpy()))
+        if config.macrospin_rule:
+            started = time.perf_counter()
+            _, mh = train_hardware(soft, chain, x[tr], y[tr], rule, x[te], y[te], generator=gen, eval_every=0)
+            out[f"{label}_rule_train"], out[f"{label}_rule_test"] = float(mh.train_accuracy[-1]), float(mh.test_accuracy[-1])
+            out[f"{label}_rule_time_s"] = time.perf_counter() - started
+    for hidden in (1, 2):
+        res = train_mlp(x[tr], y[tr], x[te], y[te], MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts,
+                                                              seed=int(gen.initial_seed())))
+        out[f"mlp{hidden}_train"], out[f"mlp{hidden}_test"] = res.train_accuracy, res.test_accuracy
+        out[f"mlp{hidden}_params"] = res.n_parameters
+        out[f"mlp{hidden}_curve"] = [res.epochs.tolist(), res.test_curve.tolist()]
+    return out
+
+
+def _sweeps(config: VowelsConfig, data, splits, gen: torch.Generator) -> dict:
+    """Accuracy vs threshold spread (compact, 0 K) and vs number of junctions."""
+    x, y = data.features, data.labels
+    rule = HardwareRuleConfig(steps=config.hardware_steps, step_current=config.step_current)
+    var = {s: {"deployed": [], "retrained": []} for s in config.sweep_sigmas}
+    by_n = {n: {"smoothed": [], "rule": []} for n in config.sweep_devices}
+    for tr, te in splits[: config.sweep_splits]:
+        for n in config.sweep_devices:
+            i_sw = paper_switching_currents(n)
+            nominal = CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse)
+            soft, _ = fit_smoothed(x[tr], y[tr], i_sw, SmoothedTrainingConfig(seed=int(gen.initial_seed())))
+            clf, _ = train_hardware(soft, _chain(nominal), x[tr], y[tr], rule)
+            by_n[n]["smoothed"].append(float(soft.accuracy(x[te], y[te], _chain(nominal))))
+            by_n[n]["rule"].append(float(clf.accuracy(x[te], y[te], _chain(nominal))))
+            if n != config.n_devices:
+                continue
+            reference = torch.as_tensor(i_sw) - PAPER_CONTROL_CURRENT  # input thresholds at -500 uA, A
+            for sigma in config.sweep_sigmas:
+                eps = torch.randn((config.sweep_realisations, n), generator=gen, dtype=torch.float64)
+                spread = _chain(nominal.with_offsets(sigma * reference * eps))
+                var[sigma]["deployed"] += clf.accuracy(x[te], y[te], spread).tolist()
+                retrained, _ = train_hardware(clf, spread, x[tr], y[tr], replace(rule, initial_control=None))
+                var[sigma]["retrained"] += retrained.accuracy(x[te], y[te], spread).tolist()
+    return {"variability": var, "devices": by_n}
+
+
+def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.Generator) -> dict:
+    """Thermal LLGS switching probability vs current (the 300 K-calibrated junctions, ``hot.pulse``) against
+    the Néel–Brown form of the compact model.
+
+    For beta = 1 the compact law is a Gumbel curve, P(I) = 1 - exp(-ln2 exp((I - I_50)/w)), with
+    w = i_c/Delta the current per e-fold of the escape rate; (I_50, w) are fitted to the LLGS points of
+    each junction and compared with the compact model's w.
+    """
+    from scipy.optimize import curve_fit
+
+    i_sw = torch.as_tensor(paper_switching_currents(hot.n_devices), dtype=torch.float64)
+    offsets = torch.linspace(-120e-6, 120e-6, 13, dtype=torch.float64)
+    trials = 96
+    current = (i_sw[None, None, :] + offsets[:, None, None]).expand(len(offsets), trials, hot.n_devices).contiguous()
+    p = hot.switch(current, gen).to(torch.float64).mean(1).numpy()  # (P, N)
+
+    def gumbel(i, i50, w):
+        return 1.0 - np.exp(-np.log(2.0) * np.exp(np.clip((i - i50) / w, -50, 50)))
+
+    fits = []
+    for n in range(hot.n_devices):
+        x = (i_sw[n] + offsets).numpy()
+        try:
+            (i50, w), _ = curve_fit(gumbel, x, p[:, n], p0=(float(i_sw[n]), 10e-6), bounds=((-1e-3, 1e-7), (1e-3, 1e-3)))
+        except RuntimeError:
+            i50, w = math.nan, math.nan
+        fits.append({"i50_a": float(i50), "w_a": float(w)})
+    return {"temperature_k": hot.temperature, "pulse_s": hot.pulse, "trials": trials, "i_sw_a": i_sw.tolist(),
+            "offsets_a": offsets.tolist(), "p_llgs": p.T.tolist(), "fits": fits, "barrier": hot.barrier().tolist(),
+            "compact_w_a": compact.i_c / compact.delta, "compact_delta": compact.delta, "compact_i_c_a": compact.i_c}
+
+
+def _mean_std(values) -> tuple[float, float]:
+    arr = np.asarray(values, dtype=float)
+    return float(arr.mean()), float(arr.std())
+
+
+def _pm(values, scale: float = 100.0, unit: str = " %") -> str:
+    m, s = _mean_std(values)
+    return f"{m * scale:.1f} ± {s * scale:.1f}{unit}"
+
+
+def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results", resume: str | Path | None = None) -> dict:
+    """Run the experiment; write results under ``out_root/vowels/<stamp>`` (or continue ``resume``)."""
+    from tqdm.auto import tqdm
+
+    gen = seed_everything(config.seed)
+    data = load_vowels(config.vowels, config.group, path=config.data_path)
+    splits = stratified_splits(data.labels, config.splits, config.test_fraction, config.seed)
+    out = Path(resume) if resume is not None else results_dir("vowels", out_root)
+    save_json(out / "config.json", config)
+    ckpt = Checkpoint(out / "checkpoint.pt")
+    state = ckpt.load() or {"splits": [], "setup": None}
+    if state["setup"] is None:
+        setup: dict = {"macrospin": None}
+        if config.macrospin:
+            started = time.perf_counter()
+            macro = MacrospinSwitching.calibrate(paper_switching_currents(config.n_devices), pulse=config.macrospin_pulse,
+                                                 dt=config.macrospin_dt)
+            setup["macrospin"] = {"anisotropy_field_t": macro.anisotropy_field.tolist(),
+                                  "thresholds_a": macro.thresholds().tolist(), "time_s": time.perf_counter() - started}
+            if config.macrospin_thermal:
+                started = time.perf_counter()
+                hot = MacrospinSwitching.calibrate(paper_switching_currents(config.n_devices), pulse=config.macrospin_pulse,
+                                                   dt=config.macrospin_dt, temperature=config.temperature, rounds=5,
+                                                   generator=torch.Generator().manual_seed(config.seed + 3))
+                probe = torch.as_tensor(paper_switching_currents(config.n_devices))[None, :].expand(256, -1).contiguous()
+                p50 = hot.switch(probe, torch.Generator().manual_seed(config.seed + 5)).to(torch.float64).mean(0)
+                setup["macrospin_thermal"] = {"anisotropy_field_t": hot.anisotropy_field.tolist(), "barrier": hot.barrier().tolist(),
+                                              "p_switch_at_i_sw": p50.tolist(), "time_s": time.perf_counter() - started}
+        state["setup"] = setup
+        ckpt.save(state)
+    macro_chains: dict = {}
+    macro_params = None
+    if state["setup"]["macrospin"] is not None:
+        macro_params = MacrospinSwitching(anisotropy_field=torch.tensor(state["setup"]["macrospin"]["anisotropy_field_t"]),
+                                          pulse=config.macrospin_pulse, dt=config.macrospin_dt)
+        macro_chains["macrospin_0k"] = _chain(macro_params)
+        if "macrospin_thermal" in state["setup"]:
+            hk = torch.tensor(state["setup"]["macrospin_thermal"]["anisotropy_field_t"])
+            macro_chains["macrospin_300k"] = _chain(replace(macro_params, anisotropy_field=hk, temperature=config.temperature))
+    for i in tqdm(range(len(state["splits"]), config.splits), desc="vowels: splits", initial=len(state["splits"]), total=config.splits):
+        split_gen = torch.Generator().manual_seed(config.seed * 1000 + i)
+        state["splits"].append(_split(config, data, *splits[i], macro_chains, split_gen))
+        ckpt.save(state)
+    per = state["splits"]
+    if config.sweep and "sweeps" not in state:
+        state["sweeps"] = _sweeps(config, data, splits, torch.Generator().manual_seed(config.seed + 7))
+        ckpt.save(state)
+    if config.crosscheck and "macrospin_300k" in macro_chains and "crosscheck" not in state:
+        state["crosscheck"] = _crosscheck(macro_chains["macrospin_300k"].device.switching,
+                                          CompactSwitching(pulse=config.paper_pulse, temperature=config.temperature),
+                                          torch.Generator().manual_seed(config.seed + 11))
+        ckpt.save(state)
+    metrics = _metrics(config, data, per, state)
+    save_json(out / "metrics.json", metrics)
+    plot_confusion(per, data.vowels, out / "confusion.png")
+    plot_switching_map(config, data, splits[0], per[0], out / "switching_map.png")
+    plot_learning_curves(per, out / "learning_curves.png")
+    if "sweeps" in state:
+        plot_robustness(state["sweeps"], out / "robustness.png")
+    if "crosscheck" in state:
+        plot_crosscheck(state["crosscheck"], out / "llgs_vs_neel_brown.png")
+    print(_summary(config, metrics, out))
+    metrics["output_dir"] = str(out)
+    return metrics
+
+
+def _metrics(config: VowelsConfig, data, per: list[dict], state: dict) -> dict:
+    keys = ["smoothed", "rule", "rule_from_smoothed", "rule_nearest", "mlp1", "mlp2", "macrospin_0k", "macrospin_300k", "macrospin_0k_rule",
+            "macrospin_300k_rule"]
+    acc = {}
+    for k in keys:
+        if f"{k}_test" in per[0]:
+            acc[k] = {"train": _mean_std([p[f"{k}_train"] for p in per]), "test": _mean_std([p[f"{k}_test"] for p in per])}
+    acc["thermal_deployed"] = {"test": _mean_std([np.mean(p["thermal_deployed_test"]) for p in per]),
+                               "test_trial_std": float(np.mean([np.std(p["thermal_deployed_test"]) for p in per]))}
+    acc["thermal_rule"] = {"train": _mean_std([np.mean(p["thermal_rule_train"]) for p in per]),
+                           "test": _mean_std([np.mean(p["thermal_rule_test"]) for p in per]),
+                           "test_trial_std": float(np.mean([np.std(p["thermal_rule_test"]) for p in per]))}
+    n = config.n_devices
+    energy = {
+        "paper_estimate_per_input_j": (1 + 0.2 * n) * 1e-12,
+        "paper_estimate_per_classification_j": 2 * (1 + 0.2 * n) * 1e-12,
+        "read_per_classification_j": 2 * n * JunctionParams().read_energy,
+        "lut_per_classification_j": 10e-15,
+        "joule_paper_pulse_per_classification_j": _mean_std([p["energy_paper_pulse_j"] for p in per]),
+        "paper_pulse_s": config.paper_pulse,
+    }
+    if "macrospin_0k_energy_j" in per[0]:
+        energy["joule_macrospin_pulse_per_classification_j"] = _mean_std([p["macrospin_0k_energy_j"] for p in per])
+        energy["macrospin_pulse_s"] = config.macrospin_pulse
+    metrics = {
+        "paper": PAPER,
+        "data": {"vowels": data.vowels, "group": config.group, "speakers": data.n_speakers, "samples": data.n_samples,
+                 "features": data.feature_names, "dropped_speakers": data.dropped_speakers},
+        "accuracy": acc,
+        "parameters": {"chain": 2 * len(data.feature_names) + 2 + 2 * n, "mlp_12_1_7": per[0]["mlp1_params"],
+                       "mlp_12_2_7": per[0]["mlp2_params"]},
+        "energy": energy,
+        "speed": {"training_s": _mean_std([p["time_training_s"] for p in per]),
+                  "smoothed_s": _mean_std([p["time_smoothed_s"] for p in per])},
+        "setup": state["setup"],
+        "per_split": [{k: v for k, v in p.items() if not k.startswith(("curve", "pred", "true", "thermal_curve", "mlp1_curve",
+                                                                       "mlp2_curve"))} for p in per],
+    }
+    if "macrospin_0k_time_s" in per[0]:
+        metrics["speed"]["macrospin_eval_s"] = _mean_std([p["macrospin_0k_time_s"] for p in per])
+        metrics["macrospin_agreement_with_compact"] = _mean_std([p["macrospin_0k_agreement"] for p in per])
+    if "sweeps" in state:
+        sw = state["sweeps"]
+        metrics["variability"] = {str(s): {k: _mean_std(v) for k, v in d.items()} for s, d in sw["variability"].items()}
+        metrics["devices"] = {str(nn): {k: _mean_std(v) for k, v in d.items()} for nn, d in sw["devices"].items()}
+    if "crosscheck" in state:
+        metrics["llgs_vs_neel_brown"] = state["crosscheck"]
+    return metrics
+
+
+def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
+    a = m["accuracy"]
+
+    def row(key: str) -> str:
+        d = a[key]
+        tr = f"train {d['train'][0] * 100:.1f} ± {d['train'][1] * 100:.1f} %  " if "train" in d else ""
+        return f"{tr}test {d['test'][0] * 100:.1f} ± {d['test'][1] * 100:.1f} %"
+
+    rows = [
+        ("data", f"{m['data']['speakers']} speakers x {len(m['data']['vowels'])} vowels ({','.join(m['data']['vowels'])}), "
+                 f"{config.splits} splits"),
+        ("chain, ±10 uA rule (paper protocol)", row("rule")),
+        ("chain, software (smoothed) training", row("smoothed")),
+        ("chain, rule from software currents", row("rule_from_smoothed")),
+        ("chain, rule + nearest-cell readout", row("rule_nearest")),
+    ]
+    if "macrospin_0k" in a:
+        rows.append(("chain, macrospin 0 K", row("macrospin_0k")))
+    if "macrospin_0k_rule" in a:
+        rows.append(("chain, macrospin 0 K, rule in the loop", row("macrospin_0k_rule")))
+    if "macrospin_300k" in a:
+        rows.append((f"chain, macrospin {config.temperature:.0f} K ({config.macrospin_pulse * 1e9:.0f} ns)", row("macrospin_300k")))
+    if "macrospin_300k_rule" in a:
+        rows.append((f"chain, macrospin {config.temperature:.0f} K, rule in the loop", row("macrospin_300k_rule")))
+    rows += [
+        (f"chain, {config.temperature:.0f} K {config.paper_pulse * 1e9:.0f} ns, as designed", row("thermal_deployed")
+         + f"  (trial spread {a['thermal_deployed']['test_trial_std'] * 100:.1f})"),
+        (f"chain, {config.temperature:.0f} K {config.paper_pulse * 1e9:.0f} ns, rule in the loop", row("thermal_rule")
+         + f"  (trial spread {a['thermal_rule']['test_trial_std'] * 100:.1f})"),
+        (f"MLP 12-1-7 ({m['parameters']['mlp_12_1_7']} params)", row("mlp1")),
+        (f"MLP 12-2-7 ({m['parameters']['mlp_12_2_7']} params)", row("mlp2")),
+        ("paper", "chain 96.6 % train / 96.4 % test; MLP 47 params ~95 %"),
+        ("energy, paper estimate", f"{m['energy']['paper_estimate_per_classification_j'] * 1e12:.1f} pJ per classification "
+                                   f"({m['energy']['paper_estimate_per_input_j'] * 1e12:.1f} pJ per input)"),
+        (f"energy, I^2 R t at {config.paper_pulse * 1e9:.0f} ns", f"{m['energy']['joule_paper_pulse_per_classification_j'][0] * 1e12:.0f} pJ"
+                                                                    " per classification"),
+    ]
+    if "joule_macrospin_pulse_per_classification_j" in m["energy"]:
+        rows.append((f"energy, I^2 R t at {config.macrospin_pulse * 1e9:.0f} ns (LLGS)",
+                     f"{m['energy']['joule_macrospin_pulse_per_classification_j'][0] * 1e12:.1f} pJ per classification"))
+    rows += [("training time (software + rule)", f"{m['speed']['training_s'][0]:.1f} s per split"), ("results", str(out))]
+    return summary_table(rows, "mtjnn run vowels: MTJ-chain classifier (López et al. 2024)")

@@ -1,0 +1,109 @@
+"""Hillenbrand vowel loader and splits (seed 002 task): counts, subsets, errors on bad input."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+
+import numpy as np
+import pytest
+
+from mtjnn.data.paths import packaged_file
+from mtjnn.data.vowels import (
+    COMPLETE_37_SUBSETS,
+    DEFAULT_VOWELS,
+    FORMANT_FEATURES,
+    load_vowels,
+    read_table,
+    stratified_splits,
+)
+
+
+def test_packaged_csv_is_the_documented_file():
+    digest = hashlib.sha256(packaged_file("hillenbrand1995.csv").read_bytes()).hexdigest()
+    assert digest == "ca2fe06c846852d2ec412e5400383dc4fd62ed2f2922a1bff9ca3f2784acee5e"
+    assert packaged_file("hillenbrand1995_PROVENANCE.md").read_text().count("(c) 1995 James Hillenbrand") == 1
+    assert len(read_table()) == 1668
+
+
+def test_default_selection_is_37_women_7_vowels_12_formants():
+    data = load_vowels()
+    assert data.vowels == DEFAULT_VOWELS
+    assert data.n_speakers == 37 and data.n_samples == 259 and data.features.shape == (259, 12)
+    assert data.feature_names == FORMANT_FEATURES
+    assert len(data.dropped_speakers) == 48 - 37
+    assert np.bincount(data.labels).tolist() == [37] * 7
+    assert (data.features > 0).all() and data.features.dtype == np.float64
+    assert all(s.startswith("w") for s in data.speakers)
+
+
+@pytest.mark.parametrize("vowels", COMPLETE_37_SUBSETS)
+def test_each_documented_subset_leaves_37_complete_women(vowels):
+    assert load_vowels(vowels).n_speakers == 37
+
+
+def test_class_order_follows_the_requested_vowels_and_speakers_filter():
+    data = load_vowels(("uw", "ae"), speakers=["w01", "w02"])
+    assert data.vowels == ("uw", "ae") and data.labels.tolist() == [0, 1, 0, 1]
+    row = {(r["speaker"], r["vowel"]): r for r in read_table()}[("w01", "uw")]
+    assert data.features[0, 0] == float(row["f1_hz"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"vowels": ("ae", "xx")}, "unknown codes"),
+        ({"vowels": ("ae",)}, ">= 2 distinct"),
+        ({"vowels": ("ae", "ae")}, ">= 2 distinct"),
+        ({"group": "q"}, "group = 'q'"),
+        ({"speakers": ["w18"]}, "not in group"),
+        ({"speakers": ["m01"]}, "not in group"),
+        ({"features": ("f1_hz", "f9_hz")}, "f9_hz"),
+        ({"features": ()}, "non-empty"),
+    ],
+)
+def test_bad_selection_gives_a_clear_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_vowels(**kwargs)
+
+
+def test_missing_column_and_missing_file(tmp_path):
+    rows = read_table()
+    cols = [c for c in rows[0] if c != "f3_80"]
+    path = tmp_path / "cut.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=cols, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ValueError, match="f3_80"):
+        load_vowels(path=path)
+    assert load_vowels(features=FORMANT_FEATURES[:-1], path=path).n_speakers >= 37
+    no_id = tmp_path / "noid.csv"
+    no_id.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="missing columns"):
+        load_vowels(path=no_id)
+    with pytest.raises(FileNotFoundError):
+        load_vowels(path=tmp_path / "absent.csv")
+
+
+def test_no_complete_speaker_is_an_error():
+    with pytest.raises(ValueError, match="no talker"):
+        load_vowels(("ae", "er"), speakers=["w03"])  # w03 has an unmeasured F3 in 'er'
+
+
+def test_stratified_splits_are_seeded_disjoint_and_stratified():
+    y = load_vowels().labels
+    splits = stratified_splits(y, 10, 0.2, seed=0)
+    assert len(splits) == 10
+    for tr, te in splits:
+        assert len(np.intersect1d(tr, te)) == 0 and len(tr) + len(te) == len(y)
+        assert np.bincount(y[te]).tolist() == [7] * 7
+    again = stratified_splits(y, 10, 0.2, seed=0)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again))
+    assert not np.array_equal(splits[0][1], splits[1][1])
+    with pytest.raises(ValueError, match="test_fraction"):
+        stratified_splits(y, 3, 1.5)
+    with pytest.raises(ValueError, match="n_splits"):
+        stratified_splits(y, 0)
+    with pytest.raises(ValueError, match=">= 2 per class"):
+        stratified_splits(np.array([0, 1, 1]), 1)
