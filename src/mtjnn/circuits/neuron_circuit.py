@@ -1,0 +1,356 @@
+"""The SV/MTJ-nMOS neuron: voltage in (gate), voltage out (drain), so neurons chain through voltage gains.
+
+Topology (SEEDS_SPEC 2.3): V_DD -> SV/MTJ -> drain; nMOS source to ground; gate voltage V_in = the sum of
+the synaptic voltage-controlled-amplifier (VCA) outputs. The drain current is the junction's drive
+current (no bias current: I = 0 while V_in < V_T), found from I = I_D(V_GS, V_DD - I R_MTJ(m))
+(``circuits.nmos.series_current``); the drain voltage V_D = V_DD - I R_MTJ is the output, and each
+spike is a resistance excursion of the junction.
+
+Two circuit elements of our own (SEEDS_SPEC 6 items 14: the sources do not name a mechanism) act on the
+gate through the same kind of VCA as a synapse, driven by the neuron's own spikes (an inhibitory
+autapse; every spike, detected at the saddle crossing, starts an exponentially decaying gate offset):
+
+    V_GS(t) = V_in(t) - V_ref r_ref(t) - V_adapt r_adapt(t),
+    dr_x/dt = -r_x / tau_x + sum_f delta(t - t_f)      (x = ref, adapt)
+
+* refractory feedback (``v_ref``, ``tau_ref``): a large, short offset that gives an absolute refractory
+  period (a second pulse up to 3x threshold cannot fire the neuron) followed by a relative one;
+* adaptation feedback (``v_adapt``, ``tau_adapt``): a small offset with a long time constant that
+  accumulates over a spike train, so inter-spike intervals lengthen under sustained drive and
+  saturate (spike-frequency adaptation; parameter ``v_adapt`` = gate-voltage step per spike).
+
+Both are off when their amplitude is 0. ``simulate_circuit`` integrates the compact (pendulum) device
+coupled to the circuit with RK4 (differentiable); ``fidelity="macrospin"`` solves the same circuit
+around the LLGS engine by waveform relaxation (iterate: current -> macrospin trajectory -> current).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple, Union
+
+import numpy as np
+import torch
+
+from ..devices.spiking_neuron import (
+    FIDELITIES,
+    NeuronState,
+    SpikingNeuronParams,
+    Spikes,
+    HalfGridWaveform,
+    unwrap_angle,
+    detect_spikes,
+    junction_resistance,
+    pendulum_rhs,
+    step_crossing,
+)
+from ..physics import Drive, simulate
+from ..validation import check_choice, check_finite, check_positive, check_range
+from .nmos import NMOSParams, series_current
+
+VoltageLike = Union[float, int, np.ndarray, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
+
+
+@dataclass(frozen=True)
+class NeuronCircuitParams:
+    """The SV/MTJ-nMOS neuron circuit (SI units).
+
+    Attributes:
+        device: the SV/MTJ junction (``SpikingNeuronParams``).
+        nmos: the transistor (``NMOSParams``).
+        v_dd: supply voltage, V, in (0, 5]. Default 1.0 V.
+        v_ref: refractory feedback amplitude, V, in [0, 5] (0 = off). Default 1.0 V.
+        tau_ref: refractory feedback time constant, s, in (0, 1e-6]. Default 0.5 ns.
+        v_adapt: adaptation feedback per spike, V, in [0, 5] (0 = off). Default 0.02 V.
+        tau_adapt: adaptation time constant, s, in (0, 1e-6]. Default 5 ns.
+    """
+
+    device: SpikingNeuronParams = field(default_factory=SpikingNeuronParams)
+    nmos: NMOSParams = field(default_factory=NMOSParams)
+    v_dd: float = 1.0
+    v_ref: float = 1.0
+    tau_ref: float = 0.5e-9
+    v_adapt: float = 0.02
+    tau_adapt: float = 5e-9
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.device, SpikingNeuronParams):
+            raise ValueError(f"device = {self.device!r}; allowed: a SpikingNeuronParams")
+        if not isinstance(self.nmos, NMOSParams):
+            raise ValueError(f"nmos = {self.nmos!r}; allowed: an NMOSParams")
+        check_range("v_dd", self.v_dd, 0.0, 5.0, low_inclusive=False, unit="V")
+        check_range("v_ref", self.v_ref, 0.0, 5.0, unit="V")
+        check_range("tau_ref", self.tau_ref, 0.0, 1e-6, low_inclusive=False, unit="s")
+        check_range("v_adapt", self.v_adapt, 0.0, 5.0, unit="V")
+        check_range("tau_adapt", self.tau_adapt, 0.0, 1e-6, low_inclusive=False, unit="s")
+
+    def gate_for_current(self, current: float) -> float:
+        """Gate voltage (V) that drives ``current`` (A) through the junction at rest (saturation, R = R(m_z = 0))."""
+        check_range("current", current, 0.0, 1.0, unit="A")
+        r = float(junction_resistance(NeuronState(torch.zeros(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)), self.device))
+        lo, hi = self.nmos.vt, self.nmos.vt + 5.0
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            i = float(series_current(torch.tensor([mid], dtype=torch.float64), self.v_dd, torch.tensor([r], dtype=torch.float64), self.nmos))
+            lo, hi = (mid, hi) if i < current else (lo, mid)
+        return 0.5 * (lo + hi)
+
+
+class CircuitState(NamedTuple):
+    """State of a batch of neuron circuits, each (B,): angle ``phi`` (rad), ``mz``, feedback traces ``r_ref``, ``r_adapt``."""
+
+    phi: torch.Tensor
+    mz: torch.Tensor
+    r_ref: torch.Tensor
+    r_adapt: torch.Tensor
+
+
+def circuit_rest(batch: int, dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu") -> CircuitState:
+    """Neurons at rest: phi = 0, m_z = 0, no feedback."""
+    z = torch.zeros(batch, dtype=dtype, device=device)
+    return CircuitState(z, z.clone(), z.clone(), z.clone())
+
+
+def junction_current(
+    v_gate: torch.Tensor, state: NeuronState, r_ref: torch.Tensor, r_adapt: torch.Tensor, params: NeuronCircuitParams
+) -> torch.Tensor:
+    """Junction (= drain) current (A) for the applied gate voltage (V), the magnetic state and the feedback traces."""
+    v_gs = v_gate - params.v_ref * r_ref - params.v_adapt * r_adapt
+    return series_current(v_gs, params.v_dd, junction_resistance(state, params.device), params.nmos)
+
+
+class StepOutput(NamedTuple):
+    """Per-step outputs of ``circuit_step`` (each (B,)): ``current`` at the step start (A), mean ``charge``
+    drawn from the supply over the step (C), spike ``polarity`` (+1/-1/0) and spike ``time`` (s; the
+    step start where there is none)."""
+
+    current: torch.Tensor
+    charge: torch.Tensor
+    polarity: torch.Tensor
+    time: torch.Tensor
+
+
+def circuit_step(
+    state: CircuitState,
+    v_gate: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    params: NeuronCircuitParams,
+    t: float,
+    dt: float,
+) -> tuple[CircuitState, StepOutput]:
+    """Advance the coupled junction + circuit by one RK4 step (pure, differentiable).
+
+    ``v_gate`` = applied gate voltages (V) at t, t + dt/2, t + dt. The feedback traces decay exactly
+    between spikes; a spike detected in the step adds exp(-(t + dt - t_f)/tau) to each trace.
+    """
+    dev = params.device
+    e_ref, e_ad = math.exp(-0.5 * dt / params.tau_ref), math.exp(-0.5 * dt / params.tau_adapt)
+    r_ref = (state.r_ref, state.r_ref * e_ref, state.r_ref * e_ref * e_ref)
+    r_ad = (state.r_adapt, state.r_adapt * e_ad, state.r_adapt * e_ad * e_ad)
+    s0 = NeuronState(state.phi, state.mz)
+
+    def rhs(s: NeuronState, i: int) -> tuple[NeuronState, torch.Tensor]:
+        cur = junction_current(v_gate[i], s, r_ref[i], r_ad[i], params)
+        return pendulum_rhs(s, cur, dev), cur
+
+    k1, c1 = rhs(s0, 0)
+    k2, c2 = rhs(NeuronState(s0.phi + 0.5 * dt * k1.phi, s0.mz + 0.5 * dt * k1.mz), 1)
+    k3, c3 = rhs(NeuronState(s0.phi + 0.5 * dt * k2.phi, s0.mz + 0.5 * dt * k2.mz), 1)
+    k4, c4 = rhs(NeuronState(s0.phi + dt * k3.phi, s0.mz + dt * k3.mz), 2)
+    phi = s0.phi + (dt / 6.0) * (k1.phi + 2 * k2.phi + 2 * k3.phi + k4.phi)
+    mz = s0.mz + (dt / 6.0) * (k1.mz + 2 * k2.mz + 2 * k3.mz + k4.mz)
+    polarity, t_f = step_crossing(s0.phi, phi, t, dt)
+    spiked = (polarity != 0).to(phi.dtype)
+    after = (t + dt) - t_f
+    new_ref = r_ref[2] + spiked * torch.exp(-after / params.tau_ref)
+    new_ad = r_ad[2] + spiked * torch.exp(-after / params.tau_adapt)
+    charge = (dt / 6.0) * (c1 + 2 * c2 + 2 * c3 + c4)
+    return CircuitState(phi, mz, new_ref, new_ad), StepOutput(c1, charge, polarity, t_f)
+
+
+@dataclass
+class CircuitTrace:
+    """Result of ``simulate_circuit``. Time series are (S, B): ``v_in`` applied gate voltage (V),
+    ``current`` junction/drain current (A), ``phi`` (rad), ``mz``; ``spikes`` detected at every step;
+    ``energy`` (B,) supply energy V_DD * integral I dt (J) over the run."""
+
+    times: torch.Tensor
+    v_in: torch.Tensor
+    current: torch.Tensor
+    phi: torch.Tensor
+    mz: torch.Tensor
+    spikes: Spikes
+    energy: torch.Tensor
+    params: NeuronCircuitParams
+    fidelity: str
+
+    @property
+    def resistance(self) -> torch.Tensor:
+        """(S, B) junction resistance, ohm."""
+        return junction_resistance(NeuronState(self.phi, self.mz), self.params.device)
+
+    @property
+    def v_drain(self) -> torch.Tensor:
+        """(S, B) output (drain) voltage V_DD - I R, V."""
+        return self.params.v_dd - self.current * self.resistance
+
+    @property
+    def power(self) -> torch.Tensor:
+        """(S, B) supply power V_DD I, W."""
+        return self.params.v_dd * self.current
+
+    @property
+    def junction_power(self) -> torch.Tensor:
+        """(S, B) Joule power in the junction I^2 R, W."""
+        return self.current**2 * self.resistance
+
+
+def gate_waveform(v_in: VoltageLike, t: torch.Tensor) -> torch.Tensor:
+    """Gate voltage (V) at times ``t`` (T,) as (T, B|1): constants (scalar or (B,)) or waveforms (T,) | (T, B)."""
+    if callable(v_in):
+        value = v_in(t)
+        if not isinstance(value, torch.Tensor):
+            raise ValueError(f"the gate waveform returned {type(value).__name__}; allowed: a torch.Tensor (T,) or (T, B)")
+        value = value.to(t.dtype)
+    else:
+        value = torch.as_tensor(v_in if isinstance(v_in, torch.Tensor) else np.asarray(v_in, dtype=float), dtype=t.dtype)
+        value = value.reshape(1, -1).expand(t.shape[0], -1)
+    if value.ndim == 1:
+        value = value[:, None]
+    if value.ndim != 2 or value.shape[0] != t.shape[0]:
+        raise ValueError(f"gate voltage has shape {tuple(value.shape)} for {t.shape[0]} times; allowed: (T,) or (T, B)")
+    check_finite("v_in", value)
+    return value
+
+
+def simulate_circuit(
+    v_in: VoltageLike,
+    params: NeuronCircuitParams | None = None,
+    *,
+    duration: float,
+    dt: float = 2e-12,
+    fidelity: str = "compact",
+    batch: int | None = None,
+    sample_every: float | None = None,
+    max_iterations: int = 6,
+    backend: str = "auto",
+    dtype: torch.dtype = torch.float64,
+) -> CircuitTrace:
+    """Simulate a batch of SV/MTJ-nMOS neurons driven by gate voltages ``v_in`` (V) for ``duration`` s.
+
+    Args:
+        v_in: gate voltage, V: scalar, (B,), or a waveform ``f(t) -> (T,) | (T, B)`` (t in s).
+        params: circuit parameters (default ``NeuronCircuitParams()``).
+        duration: simulated time, s (> 0, a multiple of ``dt``).
+        dt: RK4 step, s (> 0).
+        fidelity: "compact" (pendulum, coupled RK4, differentiable) or "macrospin" (LLGS engine,
+            coupled to the circuit by waveform relaxation, at most ``max_iterations`` passes).
+        batch: number of neurons (default from ``v_in``).
+        sample_every: keep every this many seconds (multiple of dt); default every step.
+        backend: "torch" (the reference ``circuit_step`` loop; differentiable), "fused" (the numba kernel of
+            ``neuron_circuit_fused``; CPU, no autograd) or "auto" (fused unless ``v_in`` requires grad).
+    """
+    params = params or NeuronCircuitParams()
+    check_choice("fidelity", fidelity, FIDELITIES)
+    check_positive("duration", duration, unit="s")
+    check_positive("dt", dt, unit="s")
+    n = int(round(duration / dt))
+    if n < 1 or abs(n * dt - duration) > 1e-6 * duration:
+        raise ValueError(f"duration = {duration!r} s is not a multiple of dt = {dt!r} s; allowed: integer multiples")
+    stride = 1
+    if sample_every is not None:
+        stride = int(round(sample_every / dt))
+        if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
+            raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
+    grid = dt * torch.arange(2 * n + 1, dtype=dtype) / 2
+    vg = gate_waveform(v_in, grid)
+    batch = batch or vg.shape[1]
+    if vg.shape[1] not in (1, batch):
+        raise ValueError(f"v_in gives {vg.shape[1]} values per time; allowed: 1 or the batch size {batch}")
+    vg = vg.expand(-1, batch)
+    check_choice("backend", backend, ("auto", "torch", "fused"))
+    times = grid[::2]
+    use_fused = backend == "fused" or (backend == "auto" and not vg.requires_grad and vg.device.type == "cpu")
+    if use_fused:
+        from .neuron_circuit_fused import AVAILABLE, circuit_kernel
+
+        use_fused = AVAILABLE or backend == "fused"
+    if use_fused:
+        if vg.requires_grad:
+            raise ValueError("backend = 'fused' has no autograd; use backend = 'torch' for gradients")
+        res = circuit_kernel(vg.detach().cpu().double().numpy(), params, dt)
+        width = int(res["n_spk"].max()) if batch else 0
+        if width > res["t_spk"].shape[1]:
+            res = circuit_kernel(vg.detach().cpu().double().numpy(), params, dt, max_spikes=width)
+        phi, mz = torch.from_numpy(res["phi"]).to(dtype), torch.from_numpy(res["mz"]).to(dtype)
+        current = torch.from_numpy(res["current"]).to(dtype)
+        energy = torch.from_numpy(res["energy"]).to(dtype)
+        spikes = Spikes(torch.from_numpy(res["t_spk"][:, :width]).to(dtype), torch.from_numpy(res["p_spk"][:, :width]),
+                        torch.from_numpy(res["n_spk"]))
+        if not torch.isfinite(phi).all():
+            raise FloatingPointError("the circuit simulation diverged; reduce dt")
+    else:
+        phi, mz, current, energy = _torch_loop(vg, params, n, dt, batch, dtype)
+        spikes = detect_spikes(times, phi)
+    if fidelity == "macrospin":
+        phi, mz, current, spikes, energy = _macrospin_relaxation(grid, vg, phi, mz, spikes, params, dt, max_iterations)
+    sl = slice(None, None, stride)
+    return CircuitTrace(times[sl], vg[::2][sl], current[sl], phi[sl], mz[sl], spikes, energy, params, fidelity)
+
+
+def _torch_loop(vg: torch.Tensor, params: NeuronCircuitParams, n: int, dt: float, batch: int, dtype: torch.dtype):
+    """The reference time loop: ``circuit_step`` n times; returns phi, m_z, current (n+1, B) and energy (B,)."""
+    state = circuit_rest(batch, dtype)
+    phis, mzs, curs = [state.phi], [state.mz], []
+    energy = torch.zeros(batch, dtype=dtype)
+    for k in range(n):
+        state, out = circuit_step(state, (vg[2 * k], vg[2 * k + 1], vg[2 * k + 2]), params, k * dt, dt)
+        phis.append(state.phi)
+        mzs.append(state.mz)
+        curs.append(out.current)
+        energy = energy + params.v_dd * out.charge
+    phi, mz = torch.stack(phis), torch.stack(mzs)
+    if not torch.isfinite(phi).all():
+        raise FloatingPointError("the circuit simulation diverged; reduce dt")
+    last = junction_current(vg[-1], NeuronState(state.phi, state.mz), state.r_ref, state.r_adapt, params)
+    current = torch.stack(curs + [last])
+    return phi, mz, current, energy
+
+
+def current_from_trajectory(
+    grid: torch.Tensor, v_gate: torch.Tensor, phi: torch.Tensor, mz: torch.Tensor, spikes: Spikes, params: NeuronCircuitParams
+) -> torch.Tensor:
+    """Circuit current (A) on the half-step ``grid`` (2n+1,) for a given trajectory (phi, mz at the n+1 steps)
+    and spike list: the open-loop circuit equation used by the waveform relaxation."""
+    phi_h = torch.repeat_interleave(phi, 2, dim=0)[:-1]
+    mz_h = torch.repeat_interleave(mz, 2, dim=0)[:-1]
+    phi_h[1::2] = 0.5 * (phi[:-1] + phi[1:])
+    mz_h[1::2] = 0.5 * (mz[:-1] + mz[1:])
+    lag = grid[:, None, None] - spikes.times[None, :, :]  # (T, B, K)
+    on = (lag >= 0) & ~torch.isnan(lag)
+    lag = torch.where(on, lag, torch.zeros_like(lag))
+    r_ref = (on * torch.exp(-lag / params.tau_ref)).sum(-1)
+    r_ad = (on * torch.exp(-lag / params.tau_adapt)).sum(-1)
+    return junction_current(v_gate, NeuronState(phi_h, mz_h), r_ref, r_ad, params)
+
+
+def _macrospin_relaxation(grid, vg, phi, mz, spikes, params, dt, max_iterations):
+    batch = vg.shape[1]
+    current = current_from_trajectory(grid, vg, phi, mz, spikes, params)
+    m0 = torch.zeros(batch, 3, dtype=vg.dtype)
+    m0[:, 0] = 1.0
+    macro = params.device.macrospin()
+    n = (grid.numel() - 1) // 2
+    for _ in range(max_iterations):
+        traj = simulate(m0, macro, Drive(current=HalfGridWaveform(grid, current)), duration=n * dt, dt=dt, sample_every=dt)
+        phi = unwrap_angle(torch.atan2(traj.m[..., 1], traj.m[..., 0]))
+        mz = traj.m[..., 2]
+        spikes = detect_spikes(grid[::2], phi)
+        new = current_from_trajectory(grid, vg, phi, mz, spikes, params)
+        change = float((new - current).abs().max())
+        current = new
+        if change <= 1e-6 * max(float(current.abs().max()), 1e-12):
+            break
+    charge = (current[:-1:2] + 4 * current[1::2] + current[2::2]) * (dt / 6.0)  # Simpson per step
+    energy = params.v_dd * charge.sum(0)
+    return phi, mz, current[::2], spikes, energy
