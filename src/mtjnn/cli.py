@@ -35,8 +35,137 @@ def simulate(
 
 # --- run commands: one per experiment, each a thin wrapper around experiments.<name>.run ---
 # (vowels)
+@run_app.command("vowels")
+def run_vowels_cmd(
+    splits: int = typer.Option(10, help="Random stratified 80/20 splits."),
+    seed: int = typer.Option(0, help="Seed of the splits and of every random draw."),
+    vowels: str = typer.Option("ae,eh,er,ih,oo,uh,uw", help="Comma-separated vowel codes (Hillenbrand 1995)."),
+    macrospin: bool = typer.Option(True, help="Also evaluate with the LLGS (macrospin) junctions at 0 K and 300 K."),
+    sweep: bool = typer.Option(True, help="Accuracy vs threshold spread and vs number of junctions."),
+    quick: bool = typer.Option(False, help="One split, no macrospin, no sweeps, short MLP training (a smoke run)."),
+    data: Path = typer.Option(None, help="A Hillenbrand CSV to use instead of the copy shipped with mtjnn."),
+    resume: Path = typer.Option(None, help="A previous results/vowels/<stamp> folder to continue."),
+    threads: int = typer.Option(1, help="torch CPU threads (0 = torch default)."),
+    out: Path = typer.Option(Path("results"), help="Root folder for results."),
+) -> None:
+    """Spoken vowels with a chain of 3 MTJs and the ±10 uA rule (López et al. 2024, seed 002)."""
+    from .experiments.vowels import VowelsConfig, run
+
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+    fast = {"splits": 1, "macrospin": False, "sweep": False, "crosscheck": False, "mlp_epochs": 300, "thermal_trials": 3} if quick else {}
+    config = VowelsConfig(**{"splits": splits, "seed": seed, "vowels": tuple(v.strip() for v in vowels.split(",") if v.strip()),
+                             "macrospin": macrospin, "sweep": sweep, "data_path": None if data is None else str(data), **fast})
+    run(config, out, resume=resume)
+
+
 # (iris / mnist)
+def _train_options(hidden: str, activation: str, gradient: str, delta: float, spread: float, read_noise: float,
+                   epochs: int, batch_size: int, lr: float, seed: int, threads: int):
+    from .experiments.activation_training import TrainConfig
+
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+    try:
+        widths = tuple(int(h) for h in hidden.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"--hidden {hidden!r}: expected comma-separated widths such as 256,128") from None
+    return TrainConfig(hidden=widths, activation=activation, gradient=gradient, delta=delta, spread=spread,
+                       read_noise=read_noise, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+
+
+_HIDDEN = "Hidden widths, comma-separated (e.g. 256 or 128,128,128,128)."
+_ACT = "Hidden units: mtj (sensor-MTJ devices) or tanh (software baseline)."
+_GRAD = "MTJ gradient: fd (finite difference measured on the devices) or exact (each device's true derivative)."
+_DELTA = "Finite-difference step, pre-activation units (probe field = input_scale * delta)."
+_SPREAD = "Device-to-device spread: relative sigma of H_K, TMR, R_P and offset (fraction of H_K)."
+_NOISE = "Read noise sigma per read, fraction of the full output swing."
+_THREADS = "torch CPU threads (0 = torch default)."
+
+
+@run_app.command("iris")
+def run_iris_cmd(
+    hidden: str = typer.Option("4", help=_HIDDEN), activation: str = typer.Option("mtj", help=_ACT),
+    gradient: str = typer.Option("fd", help=_GRAD), delta: float = typer.Option(0.1, help=_DELTA),
+    spread: float = typer.Option(0.05, help=_SPREAD), read_noise: float = typer.Option(0.005, help=_NOISE),
+    epochs: int = typer.Option(200), batch_size: int = typer.Option(8), lr: float = typer.Option(1e-2, help="Adam learning rate."),
+    seeds: int = typer.Option(10, help="Repetitions of the cross-validation."), folds: int = typer.Option(5),
+    compare: bool = typer.Option(True, help="Also train exact-gradient and tanh networks."),
+    sweep: bool = typer.Option(True, help="Accuracy vs delta, spread and read noise."), sweep_seeds: int = typer.Option(1),
+    seed: int = typer.Option(0, help="First seed (seeds seed, seed+1, ...)."),
+    resume: Path = typer.Option(None, help="A previous results/iris/<stamp> folder: skip its finished runs."),
+    threads: int = typer.Option(1, help=_THREADS), out: Path = typer.Option(Path("results")),
+) -> None:
+    """Iris with MTJ-activation neurons trained by device-measured finite differences (seed 003)."""
+    from .experiments.activation_training import IrisConfig, run_iris
+
+    train = _train_options(hidden, activation, gradient, delta, spread, read_noise, epochs, batch_size, lr, seed, threads)
+    run_iris(IrisConfig(train=train, seeds=seeds, folds=folds, compare=compare, sweep=sweep, sweep_seeds=sweep_seeds), out, resume=resume)
+
+
+@run_app.command("mnist")
+def run_mnist_cmd(
+    hidden: str = typer.Option("256", help=_HIDDEN), activation: str = typer.Option("mtj", help=_ACT),
+    gradient: str = typer.Option("fd", help=_GRAD), delta: float = typer.Option(0.1, help=_DELTA),
+    spread: float = typer.Option(0.05, help=_SPREAD), read_noise: float = typer.Option(0.005, help=_NOISE),
+    epochs: int = typer.Option(20), batch_size: int = typer.Option(64), lr: float = typer.Option(1e-3, help="Adam learning rate."),
+    seed: int = typer.Option(0), data_dir: Path = typer.Option(None, help="Folder holding mnist/ (default: $MTJNN_DATA)."),
+    train_subset: int = typer.Option(0, help="Use the first N training images (0 = all 60000)."),
+    test_subset: int = typer.Option(0, help="Use the first N test images (0 = all 10000)."),
+    sweep: bool = typer.Option(False, help="Short runs: accuracy vs delta and vs spread."),
+    resume: Path = typer.Option(None, help="A previous results/mnist/<stamp> folder to continue from its checkpoint."),
+    threads: int = typer.Option(1, help=_THREADS), out: Path = typer.Option(Path("results")),
+) -> None:
+    """MNIST with MTJ-activation neurons, device-in-the-loop training, a checkpoint per epoch (seed 003)."""
+    from .experiments.activation_training import MnistConfig, run_mnist
+
+    train = _train_options(hidden, activation, gradient, delta, spread, read_noise, epochs, batch_size, lr, seed, threads)
+    config = MnistConfig(train=train, data_dir=None if data_dir is None else str(data_dir), train_subset=train_subset,
+                         test_subset=test_subset, sweep=sweep)
+    run_mnist(config, out, resume=resume)
+
+
 # (xor)
+@run_app.command("xor")
+def run_xor_cmd(
+    inits: int = typer.Option(20, help="Random initialisations trained at once (batched)."),
+    epochs: int = typer.Option(30, help="Maximum training epochs (one epoch = the 4 patterns)."),
+    seed: int = typer.Option(0, help="Seed of the initial weights and pattern order."),
+    quick: bool = typer.Option(False, help="4 initialisations, no macrospin check (a smoke run)."),
+    out: Path = typer.Option(Path("results"), help="Root folder for results."),
+) -> None:
+    """XOR with three SV/MTJ-nMOS neurons, time-coded spikes and spike-timing gradients (seed 000)."""
+    from .experiments.xor import XorConfig, run
+
+    try:
+        config = XorConfig(inits=4 if quick else inits, epochs=epochs, seed=seed, macrospin_check=not quick)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    run(config, out)
+
+
+@app.command("neuron")
+def neuron_cmd(
+    behaviour: str = typer.Option("all", help="threshold, latency, integration, refraction, inhibition, adaptation, spike_train or all."),
+    fidelity: str = typer.Option("compact", help="compact (pendulum) or macrospin (LLGS engine)."),
+    dt_ps: float = typer.Option(5.0, help="Integration step in ps."),
+    quick: bool = typer.Option(False, help="Coarser sweeps (seconds)."),
+    out: Path = typer.Option(Path("results"), help="Root folder for results."),
+) -> None:
+    """The seven behaviours of the SV/MTJ-nMOS spiking neuron: numbers and one figure each (seed 000)."""
+    from .experiments.neuron_behaviours import BehaviourConfig, run
+
+    try:
+        config = BehaviourConfig(behaviour=behaviour, fidelity=fidelity, dt=dt_ps * 1e-12, quick=quick)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    run(config, out)
+
+
 # --- end run commands ---
 
 
