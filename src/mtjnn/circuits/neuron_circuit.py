@@ -46,6 +46,7 @@ from ..devices.spiking_neuron import (
     step_crossing,
 )
 from ..physics import Drive, simulate
+from ..physics.drive import evaluate_current as _evaluate_drive
 from ..validation import check_choice, check_finite, check_positive, check_range
 from .nmos import NMOSParams, series_current
 
@@ -207,18 +208,7 @@ class CircuitTrace:
 
 def gate_waveform(v_in: VoltageLike, t: torch.Tensor) -> torch.Tensor:
     """Gate voltage (V) at times ``t`` (T,) as (T, B|1): constants (scalar or (B,)) or waveforms (T,) | (T, B)."""
-    if callable(v_in):
-        value = v_in(t)
-        if not isinstance(value, torch.Tensor):
-            raise ValueError(f"the gate waveform returned {type(value).__name__}; allowed: a torch.Tensor (T,) or (T, B)")
-        value = value.to(t.dtype)
-    else:
-        value = torch.as_tensor(v_in if isinstance(v_in, torch.Tensor) else np.asarray(v_in, dtype=float), dtype=t.dtype)
-        value = value.reshape(1, -1).expand(t.shape[0], -1)
-    if value.ndim == 1:
-        value = value[:, None]
-    if value.ndim != 2 or value.shape[0] != t.shape[0]:
-        raise ValueError(f"gate voltage has shape {tuple(value.shape)} for {t.shape[0]} times; allowed: (T,) or (T, B)")
+    value = _evaluate_drive(v_in, t, name="v_in")
     check_finite("v_in", value)
     return value
 

@@ -47,6 +47,7 @@ import torch
 
 from ..constants import E_CHARGE, GAMMA_E, HBAR, MU0
 from ..physics import Drive, Macrospin, simulate
+from ..physics.drive import evaluate_current as _evaluate_drive
 from ..validation import check_choice, check_finite, check_positive, check_range
 
 FIDELITIES = ("compact", "macrospin")
@@ -326,21 +327,8 @@ class NeuronTrace:
 
 
 def evaluate_current(current: CurrentLike, t: torch.Tensor, batch: int | None = None) -> torch.Tensor:
-    """Junction current (A) at times ``t`` (T,) as (T, B); constants are (B,) or scalars; waveforms return (T,) or (T, B)."""
-    if callable(current):
-        value = current(t)
-        if not isinstance(value, torch.Tensor):
-            raise ValueError(f"the current waveform returned {type(value).__name__}; allowed: a torch.Tensor (T,) or (T, B)")
-        value = value.to(t.dtype)
-    else:
-        value = torch.as_tensor(np.asarray(current, dtype=float) if not isinstance(current, torch.Tensor) else current, dtype=t.dtype)
-        value = value.reshape(1, -1).expand(t.shape[0], -1)
-    if value.ndim == 1:
-        value = value[:, None]
-    if value.ndim != 2 or value.shape[0] != t.shape[0]:
-        raise ValueError(f"current has shape {tuple(value.shape)} for {t.shape[0]} times; allowed: (T,) or (T, B)")
-    if batch is not None and value.shape[1] not in (1, batch):
-        raise ValueError(f"current gives {value.shape[1]} values per time; allowed: 1 or the batch size {batch}")
+    """Junction current (A) at times ``t`` (T,) as (T, B|1); constants are (B,) or scalars; waveforms return (T,) or (T, B)."""
+    value = _evaluate_drive(current, t, batch, name="current")
     check_finite("current", value)
     return value
 

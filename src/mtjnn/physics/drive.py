@@ -94,15 +94,25 @@ def _tensor(x: DriveLike, like: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(np.asarray(x, dtype=float), dtype=like.dtype, device=like.device)
 
 
-def evaluate_current(current: DriveLike, t: torch.Tensor, batch: int) -> torch.Tensor:
-    """Junction current (A) at times ``t`` (T,), as a (T, B|1) tensor."""
+def evaluate_current(current: DriveLike, t: torch.Tensor, batch: int | None = None, *, name: str = "current") -> torch.Tensor:
+    """A scalar drive (``name``, e.g. current in A or a gate voltage in V) at times ``t`` (T,) as a (T, B|1) tensor.
+
+    Constants are scalars or (B,); waveforms return (T,) or (T, B). A waveform that returns no tensor,
+    or a width other than 1 or ``batch``, raises ``ValueError`` naming ``name``. (Non-finite values are
+    left to the caller: ``simulate`` reports them as a divergence naming the junction and time.)
+    """
     if callable(current):
         value = current(t)
+        if not isinstance(value, torch.Tensor):
+            raise ValueError(f"the {name} waveform returned {type(value).__name__}; allowed: a torch.Tensor (T,) or (T, B)")
+        value = value.to(t.dtype)
     else:
         value = _tensor(current, t).reshape(-1).unsqueeze(0).expand(t.shape[0], -1)
+    if value.ndim > 2 or value.shape[0] != t.shape[0]:
+        raise ValueError(f"{name} has shape {tuple(value.shape)} for {t.shape[0]} times; allowed: (T,) or (T, B)")
     value = value.reshape(t.shape[0], -1)
-    if value.shape[1] not in (1, batch):
-        raise ValueError(f"current gives {value.shape[1]} values per time; allowed: 1 or the batch size {batch}")
+    if batch is not None and value.shape[1] not in (1, batch):
+        raise ValueError(f"{name} gives {value.shape[1]} values per time; allowed: 1 or the batch size {batch}")
     return value
 
 
