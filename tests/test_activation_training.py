@@ -102,3 +102,14 @@ def test_cli_run_iris_help_and_bad_values(tmp_path) -> None:
     assert "variability.hk = -0.05 is out of range" in str(bad.exception)
     bad = runner.invoke(app, ["run", "iris", "--hidden", "8,x", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "comma-separated" in bad.output
+
+
+@needs_mnist
+def test_mnist_sweeps_write_their_figures(tmp_path) -> None:
+    config = MnistConfig(train=TrainConfig(hidden=(8,), epochs=1), train_subset=256, test_subset=100, sweep=True,
+                         sweep_train_subset=256, sweep_epochs=1, deltas=(0.1, 1.0), spreads=(0.1,), read_noises=(0.02,))
+    metrics = run_mnist(config, tmp_path, progress=False)
+    assert [len(metrics["sweeps"][k]) for k in ("delta", "spread", "read_noise")] == [2, 2, 2]
+    for key in ("delta", "spread", "read_noise"):
+        (png,) = (tmp_path / "mnist").glob(f"*/accuracy_vs_{key}.png")
+        assert png.stat().st_size > 1000

@@ -116,7 +116,7 @@ def run_mnist_cmd(
     seed: int = typer.Option(0), data_dir: Path = typer.Option(None, help="Folder holding mnist/ (default: $MTJNN_DATA)."),
     train_subset: int = typer.Option(0, help="Use the first N training images (0 = all 60000)."),
     test_subset: int = typer.Option(0, help="Use the first N test images (0 = all 10000)."),
-    sweep: bool = typer.Option(False, help="Short runs: accuracy vs delta and vs spread."),
+    sweep: bool = typer.Option(False, help="Short runs: accuracy vs delta, spread and read noise."),
     resume: Path = typer.Option(None, help="A previous results/mnist/<stamp> folder to continue from its checkpoint."),
     threads: int = typer.Option(1, help=_THREADS), out: Path = typer.Option(Path("results")),
 ) -> None:

@@ -312,7 +312,7 @@ def _mean_history(histories: list[dict[str, list[float]]]) -> dict[str, list[flo
 # ----------------------------------------------------------------------------------------------- MNIST
 @dataclass(frozen=True)
 class MnistConfig:
-    """``mtjnn run mnist``: one network on MNIST (+ optional short sweeps over delta and spread)."""
+    """``mtjnn run mnist``: one network on MNIST (+ optional short sweeps over delta, spread and read noise)."""
 
     train: TrainConfig = field(default_factory=TrainConfig)
     data_dir: str | None = None
@@ -321,8 +321,9 @@ class MnistConfig:
     sweep: bool = False
     sweep_train_subset: int = 10_000
     sweep_epochs: int = 3
-    deltas: tuple[float, ...] = (0.01, 0.1, 0.3, 1.0)
-    spreads: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2)
+    deltas: tuple[float, ...] = (0.01, 0.1, 0.3, 1.0, 3.0)
+    spreads: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3)
+    read_noises: tuple[float, ...] = (0.0, 0.005, 0.02, 0.05, 0.1)
     figures: bool = True
 
     def __post_init__(self) -> None:
@@ -370,7 +371,8 @@ def run_mnist(config: MnistConfig, out_root: str | Path = "results", *, resume: 
     if config.sweep:
         metrics["sweeps"] = _mnist_sweeps(config, x_tr, y_tr, x_te, y_te, progress)
         for key, xlabel in (("delta", "finite-difference step delta (pre-activation units)"),
-                            ("spread", "device-to-device spread (relative sigma)")):
+                            ("spread", "device-to-device spread (relative sigma)"),
+                            ("read_noise", "read noise (sigma / full swing)")):
             plot_sweep(metrics["sweeps"][key], xlabel, out / f"accuracy_vs_{key}.png",
                        title=f"MNIST ({config.sweep_train_subset} train, {config.sweep_epochs} epochs) vs {key}")
     metrics["wall_time_s"] = time.perf_counter() - started
@@ -397,14 +399,17 @@ class _ConfigCheckpoint(Checkpoint):
 
 
 def _mnist_sweeps(config: MnistConfig, x_tr, y_tr, x_te, y_te, progress: bool) -> dict[str, Any]:
+    """Short runs (``sweep_epochs`` on the first ``sweep_train_subset`` images): accuracy vs delta (FD; the
+    exact gradient does not depend on it), vs spread and vs read noise (FD and exact)."""
     n = config.sweep_train_subset
     base = dataclasses.replace(config.train, epochs=config.sweep_epochs, activation="mtj")
-    sweeps: dict[str, Any] = {"delta": [], "spread": []}
-    for key, values in (("delta", config.deltas), ("spread", config.spreads)):
+    sweeps: dict[str, Any] = {}
+    for key, values, gradients in (("delta", config.deltas, ("fd",)), ("spread", config.spreads, ("fd", "exact")),
+                                   ("read_noise", config.read_noises, ("fd", "exact"))):
+        sweeps[key] = []
         for value in values:
-            for gradient in ("fd", "exact"):
+            for gradient in gradients:
                 t = dataclasses.replace(base, gradient=gradient, **{key: value})
                 r = fit(t, x_tr[:n], y_tr[:n], x_te, y_te, progress=progress)
                 sweeps[key].append({"value": value, "gradient": gradient, "mean_test_acc": r["test_acc"], "std_test_acc": 0.0, "n_runs": 1})
     return sweeps
-
