@@ -47,6 +47,7 @@ from ..devices.spiking_neuron import (
 )
 from ..physics import Drive, simulate
 from ..physics.drive import evaluate_current as _evaluate_drive
+from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_finite, check_positive, check_range
 from .nmos import NMOSParams, series_current
 
@@ -244,14 +245,8 @@ def simulate_circuit(
     check_choice("fidelity", fidelity, FIDELITIES)
     check_positive("duration", duration, unit="s")
     check_positive("dt", dt, unit="s")
-    n = int(round(duration / dt))
-    if n < 1 or abs(n * dt - duration) > 1e-6 * duration:
-        raise ValueError(f"duration = {duration!r} s is not a multiple of dt = {dt!r} s; allowed: integer multiples")
-    stride = 1
-    if sample_every is not None:
-        stride = int(round(sample_every / dt))
-        if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
-            raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
+    n = step_count(duration, dt)
+    stride = 1 if sample_every is None else sample_stride(sample_every, dt)
     grid = dt * torch.arange(2 * n + 1, dtype=dtype) / 2
     vg = gate_waveform(v_in, grid)
     batch = batch or vg.shape[1]

@@ -48,6 +48,7 @@ import torch
 from ..constants import E_CHARGE, GAMMA_E, HBAR, MU0
 from ..physics import Drive, Macrospin, simulate
 from ..physics.drive import evaluate_current as _evaluate_drive
+from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_finite, check_positive, check_range
 
 FIDELITIES = ("compact", "macrospin")
@@ -364,14 +365,8 @@ def simulate_neuron(
     check_choice("fidelity", fidelity, FIDELITIES)
     check_positive("duration", duration, unit="s")
     check_positive("dt", dt, unit="s")
-    n = int(round(duration / dt))
-    if n < 1 or abs(n * dt - duration) > 1e-6 * duration:
-        raise ValueError(f"duration = {duration!r} s is not a multiple of dt = {dt!r} s; allowed: integer multiples")
-    stride = 1
-    if sample_every is not None:
-        stride = int(round(sample_every / dt))
-        if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
-            raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
+    n = step_count(duration, dt)
+    stride = 1 if sample_every is None else sample_stride(sample_every, dt)
     grid = dt * torch.arange(2 * n + 1, dtype=dtype) / 2
     cur = evaluate_current(current, grid)
     if batch is None:

@@ -31,7 +31,7 @@ from ..devices.activation import SensorMTJ, Variability
 from ..nn.analog_mlp import AnalogMLP, AnalogMLPConfig
 from ..validation import check_positive, check_range
 from .activation_figures import plot_learning_curves, plot_sweep, plot_transfer_curves
-from .common import Checkpoint, results_dir, save_json, seed_everything, summary_table
+from .common import Checkpoint, open_run, save_json, seed_everything, summary_table
 
 
 @dataclass(frozen=True)
@@ -247,15 +247,7 @@ def run_iris(config: IrisConfig, out_root: str | Path = "results", *, resume: st
 
     Every finished run is checkpointed; ``resume`` = a previous run folder continues where it stopped.
     """
-    if resume is not None:
-        out = Path(resume)
-        saved = Checkpoint(out / "checkpoint.pt").load()
-        if saved is None:
-            raise FileNotFoundError(f"nothing to resume: {out / 'checkpoint.pt'} does not exist")
-        config = saved["config"]
-    else:
-        out = results_dir("iris", out_root)
-        save_json(out / "config.json", config)
+    out, config = open_run("iris", config, out_root, resume)
     seed_everything(config.train.seed)
     store = RunStore(Checkpoint(out / "checkpoint.pt"), config)
     started = time.perf_counter()
@@ -345,15 +337,7 @@ def mnist_tensors(config: MnistConfig) -> tuple[torch.Tensor, torch.Tensor, torc
 
 def run_mnist(config: MnistConfig, out_root: str | Path = "results", *, resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train on MNIST with a checkpoint per epoch; ``resume`` = a previous run folder to continue."""
-    if resume is not None:
-        out = Path(resume)
-        saved = Checkpoint(out / "checkpoint.pt").load()
-        if saved is None:
-            raise FileNotFoundError(f"nothing to resume: {out / 'checkpoint.pt'} does not exist")
-        config = saved["config"]
-    else:
-        out = results_dir("mnist", out_root)
-        save_json(out / "config.json", config)
+    out, config = open_run("mnist", config, out_root, resume)
     seed_everything(config.train.seed)
     checkpoint = _ConfigCheckpoint(out / "checkpoint.pt", config)
     x_tr, y_tr, x_te, y_te = mnist_tensors(config)

@@ -80,6 +80,20 @@ class Checkpoint:
         return torch.load(self.path, map_location="cpu", weights_only=False)
 
 
+def open_run(name: str, config: Any, out_root: str | Path = "results", resume: str | Path | None = None) -> tuple[Path, Any]:
+    """(folder, config) of a run: a fresh ``out_root/name/<stamp>`` with ``config.json`` written, or, with
+    ``resume`` = a previous run folder, that folder and the config saved in its ``checkpoint.pt``."""
+    if resume is None:
+        out = results_dir(name, out_root)
+        save_json(out / "config.json", config)
+        return out, config
+    out = Path(resume)
+    saved = Checkpoint(out / "checkpoint.pt").load()
+    if saved is None:
+        raise FileNotFoundError(f"nothing to resume: {out / 'checkpoint.pt'} does not exist")
+    return out, saved["config"]
+
+
 def summary_table(rows: list[tuple[str, str]], title: str) -> str:
     """A one-screen, aligned two-column summary."""
     width = max((len(k) for k, _ in rows), default=0)

@@ -144,14 +144,8 @@ def simulate(
     if method == "rk45":
         return _simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol)
 
-    n_total = int(round(duration / dt))
-    if abs(n_total * dt - duration) > 1e-9 * duration:
-        raise ValueError(f"duration = {duration!r} s is not a multiple of dt = {dt!r} s; allowed: integer multiples")
-    stride = n_total
-    if sample_every is not None:
-        stride = int(round(sample_every / dt))
-        if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
-            raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
+    n_total = step_count(duration, dt)
+    stride = n_total if sample_every is None else sample_stride(sample_every, dt)
     stepper = _choose_stepper(backend, method, m, p, _drive_requires_grad(drive, m))
     sigma = thermal_sigma(p.alpha, p.temperature, p.gamma, p.ms, p.volume, dt) if thermal else None
 
@@ -191,6 +185,22 @@ def simulate(
         switch_time=switch_time,
         steps=k,
     )
+
+
+def step_count(duration: float, dt: float, *, name: str = "duration") -> int:
+    """Number of steps of ``dt`` seconds in ``duration`` seconds; ValueError unless it is a positive integer."""
+    n = int(round(duration / dt))
+    if n < 1 or abs(n * dt - duration) > 1e-9 * duration:
+        raise ValueError(f"{name} = {duration!r} s is not a multiple of dt = {dt!r} s; allowed: integer multiples")
+    return n
+
+
+def sample_stride(sample_every: float, dt: float) -> int:
+    """Steps between stored samples; ValueError unless ``sample_every`` is a positive multiple of ``dt`` (s)."""
+    stride = int(round(sample_every / dt))
+    if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
+        raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
+    return stride
 
 
 def _initial_state(m0: torch.Tensor) -> torch.Tensor:
