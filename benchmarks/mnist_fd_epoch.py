@@ -16,8 +16,6 @@ import datetime as _dt
 import json
 import math
 import os
-import platform
-import re
 import time
 from pathlib import Path
 
@@ -26,11 +24,18 @@ import torch.nn.functional as F
 
 from mtjnn.experiments.activation_training import MnistConfig, TrainConfig, mnist_tensors
 from mtjnn.nn.analog_mlp import AnalogMLP
+from _report import README, cpu_name, write_section
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "mnist_fd_epoch.json"
-README = HERE / "README.md"
-MARK_BEGIN, MARK_END = "<!-- mnist_fd_epoch:begin -->", "<!-- mnist_fd_epoch:end -->"
+HEADING = (
+    "## MNIST epoch, finite-difference vs exact gradients (`mnist_fd_epoch.py`)\n\n"
+    "```\nMTJNN_DATA=../shared/data python benchmarks/mnist_fd_epoch.py --hidden 256\n"
+    "MTJNN_DATA=../shared/data python benchmarks/mnist_fd_epoch.py --hidden 256,256,256,256\n```\n\n"
+    "Seconds per training epoch of the MTJ-activation MLP of `mtjnn run mnist` with device-measured "
+    "finite-difference derivatives (three batched reads per layer), with the exact derivative of each "
+    "device, and of a tanh network of the same size (see docs/activation.md)."
+)
 
 
 def epoch_seconds(train: TrainConfig, x: torch.Tensor, y: torch.Tensor, batches: int) -> float:
@@ -50,16 +55,6 @@ def epoch_seconds(train: TrainConfig, x: torch.Tensor, y: torch.Tensor, batches:
     return (time.perf_counter() - start) * n_batches / todo
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _table(entries: dict) -> str:
     rows = ["| network | MTJ FD (s/epoch) | MTJ exact (s/epoch) | tanh (s/epoch) | FD / exact | FD / tanh | load average start / end | measured |",
             "|---|---:|---:|---:|---:|---:|---|---|"]
@@ -72,21 +67,6 @@ def _table(entries: dict) -> str:
     rows.append(f"\nOne full epoch of 60,000 images (batch 64) per mode unless noted, fastest of the interleaved repeats; "
                 f"{first['cpu']}, {first['threads']} torch thread(s), torch {first['torch']}. Target: FD / exact <= 2.")
     return "\n".join(rows)
-
-
-def write_readme(table: str) -> None:
-    block = f"{MARK_BEGIN}\n{table}\n{MARK_END}"
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    if MARK_BEGIN in text and MARK_END in text:
-        text = re.sub(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END), lambda _: block, text, flags=re.S)
-    else:
-        text = (text.rstrip() + "\n\n## MNIST epoch, finite-difference vs exact gradients (`mnist_fd_epoch.py`)\n\n"
-                "```\nMTJNN_DATA=../shared/data python benchmarks/mnist_fd_epoch.py --hidden 256\n"
-                "MTJNN_DATA=../shared/data python benchmarks/mnist_fd_epoch.py --hidden 256,256,256,256\n```\n\n"
-                "Seconds per training epoch of the MTJ-activation MLP of `mtjnn run mnist` with device-measured "
-                "finite-difference derivatives (three batched reads per layer), with the exact derivative of each "
-                "device, and of a tanh network of the same size (see docs/activation.md).\n\n" + block + "\n")
-    README.write_text(text)
 
 
 def main() -> None:
@@ -114,7 +94,7 @@ def main() -> None:
         "hidden": list(hidden), "threads": args.threads, "batches_timed": args.batches or "full epoch",
         "seconds_per_epoch": best, "fd_over_exact": best["mtj_fd"] / best["mtj_exact"],
         "fd_over_tanh": best["mtj_fd"] / best["tanh"], "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
-        "cpu": _cpu_name(), "torch": torch.__version__, "timestamp": _dt.datetime.now().isoformat(timespec="seconds"),
+        "cpu": cpu_name(), "torch": torch.__version__, "timestamp": _dt.datetime.now().isoformat(timespec="seconds"),
     }
     for name, s in best.items():
         print(f"{name:10s} {s:8.2f} s/epoch")
@@ -124,7 +104,7 @@ def main() -> None:
         entries["-".join(map(str, hidden))] = result
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps(entries, indent=2) + "\n")
-        write_readme(_table(entries))
+        write_section("mnist_fd_epoch", _table(entries), HEADING)
         print(f"wrote {RESULTS.relative_to(HERE.parent)} and {README.relative_to(HERE.parent)}")
 
 
