@@ -20,7 +20,8 @@ from pathlib import Path
 
 import torch
 
-from mtjnn.nn.spike_timing import SpikeTimingConfig, TrainConfig, XorTask, init_weights, train_xor
+from mtjnn.nn.spike_timing import SpikeTimingConfig
+from mtjnn.nn.xor_training import TrainConfig, XorTask, init_weights, train_xor
 
 
 def main() -> None:

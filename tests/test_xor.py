@@ -10,17 +10,8 @@ import torch
 from typer.testing import CliRunner
 
 from mtjnn.cli import app
-from mtjnn.nn.spike_timing import (
-    SpikeTimingConfig,
-    TrainConfig,
-    XorTask,
-    evaluate_layerwise,
-    forward,
-    init_weights,
-    simulate_network,
-    spike_time_loss,
-    train_xor,
-)
+from mtjnn.nn.spike_timing import SpikeTimingConfig, evaluate_layerwise, forward, simulate_network
+from mtjnn.nn.xor_training import TrainConfig, XorTask, init_weights, spike_time_loss, train_xor
 
 CFG = SpikeTimingConfig()
 TASK = XorTask()

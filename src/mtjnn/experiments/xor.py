@@ -20,14 +20,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..nn.spike_timing import (
-    SpikeTimingConfig,
-    TrainConfig,
-    XorTask,
-    evaluate_layerwise,
-    simulate_layerwise,
-    train_xor,
-)
+from ..nn.spike_timing import SpikeTimingConfig, evaluate_layerwise, simulate_layerwise
+from ..nn.xor_training import TrainConfig, XorTask, train_xor
 from ..validation import check_range
 from .common import results_dir, save_json, seed_everything, summary_table
 
