@@ -38,14 +38,13 @@ from ..devices.spiking_neuron import (
     NeuronState,
     SpikingNeuronParams,
     Spikes,
-    HalfGridWaveform,
     unwrap_angle,
     detect_spikes,
     junction_resistance,
     pendulum_rhs,
     step_crossing,
 )
-from ..physics import Drive, simulate
+from ..physics import Drive, Sampled, simulate
 from ..physics.drive import evaluate_current as _evaluate_drive
 from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_finite, check_positive, check_range
@@ -327,7 +326,7 @@ def _macrospin_relaxation(grid, vg, phi, mz, spikes, params, dt, max_iterations)
     macro = params.device.macrospin()
     n = (grid.numel() - 1) // 2
     for _ in range(max_iterations):
-        traj = simulate(m0, macro, Drive(current=HalfGridWaveform(grid, current)), duration=n * dt, dt=dt, sample_every=dt)
+        traj = simulate(m0, macro, Drive(current=Sampled(grid, current)), duration=n * dt, dt=dt, sample_every=dt)
         phi = unwrap_angle(torch.atan2(traj.m[..., 1], traj.m[..., 0]))
         mz = traj.m[..., 2]
         spikes = detect_spikes(grid[::2], phi)

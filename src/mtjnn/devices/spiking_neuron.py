@@ -46,7 +46,7 @@ import numpy as np
 import torch
 
 from ..constants import E_CHARGE, GAMMA_E, HBAR, MU0
-from ..physics import Drive, Macrospin, simulate
+from ..physics import Drive, Macrospin, Sampled, simulate
 from ..physics.drive import evaluate_current as _evaluate_drive
 from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_finite, check_positive, check_range
@@ -389,7 +389,7 @@ def simulate_neuron(
             raise ValueError("state0 is only supported for fidelity = 'compact'; the macrospin starts at rest (+x)")
         m0 = torch.zeros(batch, 3, dtype=dtype)
         m0[:, 0] = 1.0
-        wave = HalfGridWaveform(grid, cur)
+        wave = Sampled(grid, cur)
         traj = simulate(m0, params.macrospin(), Drive(current=wave), duration=n * dt, dt=dt, sample_every=dt, backend="auto")
         m = traj.m
         phi = unwrap_angle(torch.atan2(m[..., 1], m[..., 0]))
@@ -398,21 +398,6 @@ def simulate_neuron(
     spikes = detect_spikes(times, phi)
     sl = slice(None, None, stride)
     return NeuronTrace(times[sl], phi[sl], mz[sl], cur[::2][sl], spikes, params, fidelity)
-
-
-class HalfGridWaveform:
-    """A waveform known on a uniform half-step ``grid`` (2n+1,) as ``values`` (2n+1, B): exact on the grid,
-    linear in between (how the engine receives a current computed by a circuit)."""
-
-    def __init__(self, grid: torch.Tensor, values: torch.Tensor) -> None:
-        self.grid, self.values = grid, values
-
-    def __call__(self, t: torch.Tensor) -> torch.Tensor:
-        h = float(self.grid[1] - self.grid[0])
-        pos = ((t.to(self.grid.dtype) - float(self.grid[0])) / h).clamp(0, self.grid.numel() - 1)
-        i0 = torch.floor(pos).long().clamp(max=self.grid.numel() - 2)
-        w = (pos - i0)[:, None]
-        return (self.values[i0] * (1 - w) + self.values[i0 + 1] * w).to(t.dtype)
 
 
 def unwrap_angle(angle: torch.Tensor) -> torch.Tensor:
