@@ -133,7 +133,7 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step
             far = _rk4_uniform(st, coef, nbu, dt, hdt, consts[12], consts[13], nc, renorm)
         else:
             far = _rk4_general(st, prm, drv, nb, dt, hdt, sdt, two, nc, renorm)
-        if far > 0:
+        if far:  # some |m| moved by more than 1e-4: exact rescaling
             _renormalize(st, nbu if uniform and not heun else nb, one)
         if k % CHECK_EVERY == CHECK_EVERY - 1 or k == n - 1:
             found = -1
