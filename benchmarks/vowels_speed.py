@@ -32,12 +32,12 @@ def main() -> None:
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 
     from mtjnn.circuits.series_chain import SeriesChain
-    from mtjnn.data.vowels import load_vowels, stratified_splits
+    from mtjnn.data.vowels import load_vowels, make_splits
     from mtjnn.devices.mtj import MTJ, PAPER_SWITCHING_CURRENTS, CompactSwitching, MacrospinSwitching
     from mtjnn.nn.chain_classifier import HardwareRuleConfig, fit_smoothed, train_hardware
 
     data = load_vowels()
-    tr, te = stratified_splits(data.labels, 1)[0]
+    tr, te = make_splits(data, 1)[0]
     chain = SeriesChain(MTJ(CompactSwitching()))
     times, accs = [], []
     for _ in range(args.repeats):

@@ -14,7 +14,9 @@ from mtjnn.data.vowels import (
     DEFAULT_VOWELS,
     FORMANT_FEATURES,
     load_vowels,
+    make_splits,
     read_table,
+    speaker_splits,
     stratified_splits,
 )
 
@@ -97,7 +99,7 @@ def test_stratified_splits_are_seeded_disjoint_and_stratified():
     assert len(splits) == 10
     for tr, te in splits:
         assert len(np.intersect1d(tr, te)) == 0 and len(tr) + len(te) == len(y)
-        assert np.bincount(y[te]).tolist() == [7] * 7
+        assert np.bincount(y[te]).tolist() == [8] * 7  # ceil(0.2 * 37)
     again = stratified_splits(y, 10, 0.2, seed=0)
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again))
     assert not np.array_equal(splits[0][1], splits[1][1])
@@ -107,3 +109,34 @@ def test_stratified_splits_are_seeded_disjoint_and_stratified():
         stratified_splits(y, 0)
     with pytest.raises(ValueError, match=">= 2 per class"):
         stratified_splits(np.array([0, 1, 1]), 1)
+
+
+def test_speaker_splits_hold_out_8_whole_talkers_and_are_stratified():
+    data = load_vowels()
+    spk = np.asarray(data.speakers)
+    splits = make_splits(data, 10, 0.2, seed=0)  # default: by speaker
+    assert len(splits) == 10
+    held = []
+    for tr, te in splits:
+        assert len(tr) == 203 and len(te) == 56
+        assert len(np.intersect1d(tr, te)) == 0 and len(tr) + len(te) == data.n_samples
+        assert not set(spk[tr]) & set(spk[te])  # no talker in both sets
+        assert len(set(spk[te])) == 8 and len(set(spk[tr])) == 29
+        assert np.bincount(data.labels[te]).tolist() == [8] * 7
+        assert np.bincount(data.labels[tr]).tolist() == [29] * 7
+        held.append(frozenset(spk[te]))
+    assert len(set(held)) == 10  # the splits differ
+    again = make_splits(data, 10, 0.2, seed=0, split_by="speaker")
+    assert all(np.array_equal(a[1], b[1]) and np.array_equal(a[0], b[0]) for a, b in zip(splits, again))
+    other = make_splits(data, 10, 0.2, seed=1)
+    assert not np.array_equal(other[0][1], splits[0][1])
+    assert np.array_equal(other[0][1], splits[1][1])  # split i uses seed + i
+    by_sample = make_splits(data, 3, 0.2, seed=0, split_by="sample")
+    assert [len(te) for _, te in by_sample] == [56] * 3
+    assert any(set(spk[tr]) & set(spk[te]) for tr, te in by_sample)  # a talker's vowels are spread
+    with pytest.raises(ValueError, match="split_by"):
+        make_splits(data, 1, split_by="vowel")
+    with pytest.raises(ValueError, match="talkers"):
+        speaker_splits(["w01"] * 3, 1)
+    for tr, te in speaker_splits(["a", "a", "b"], 4, 0.9):  # at most n_speakers - 1 held out
+        assert len(tr) >= 1 and len(te) >= 1 and len(tr) + len(te) == 3

@@ -1,9 +1,10 @@
 """Fast reproduction of seed 002 (one seeded split, compact fidelity) and a smoke run of `mtjnn run vowels`.
 
-Measured on this split (seed 0): software training 94.8 % train / 89.8 % test, ±10 uA rule from
--500 uA 94.8 % / 89.8 %; over 10 splits the test mean is ~91 % (docs/vowels.md). The assertions keep
-a margin below the measured values; the issue's 93 % test target for one split is not reached by this
-split (the mean over splits is below it too), and we do not pick a luckier seed.
+Split 0 of the default protocol (seed 0, 8 of 37 talkers held out: 203 train / 56 test samples),
+measured: software training 94.6 % train / 82.1 % test, ±10 uA rule from -500 uA 93.6 % / 80.4 %; this
+is the hardest of the 10 splits (the 10-split test mean is ~89 %, docs/vowels.md). The assertions keep a
+margin below the measured values; the issue's 93 % test target for one split is not reached, and we do
+not pick a luckier seed.
 """
 
 from __future__ import annotations
@@ -16,22 +17,22 @@ from typer.testing import CliRunner
 
 from mtjnn.circuits.series_chain import SeriesChain
 from mtjnn.cli import app
-from mtjnn.data.vowels import load_vowels, stratified_splits
+from mtjnn.data.vowels import load_vowels, make_splits
 from mtjnn.devices.mtj import PAPER_SWITCHING_CURRENTS, MTJ, CompactSwitching
 from mtjnn.nn.chain_classifier import HardwareRuleConfig, fit_smoothed, train_hardware
 
 
 def test_one_split_trains_to_a_real_accuracy():
     data = load_vowels()
-    tr, te = stratified_splits(data.labels, 1, 0.2, seed=0)[0]
+    tr, te = make_splits(data, 1, 0.2, seed=0)[0]  # 8 of 37 talkers held out
     chain = SeriesChain(MTJ(CompactSwitching()))
     soft, report = fit_smoothed(data.features[tr], data.labels[tr], PAPER_SWITCHING_CURRENTS)
     clf, hist = train_hardware(soft, chain, data.features[tr], data.labels[tr], HardwareRuleConfig(steps=80),
                                data.features[te], data.labels[te])
     assert soft.n_parameters == 32
     assert float(soft.accuracy(data.features[tr], data.labels[tr], chain)) >= 0.92
-    assert float(soft.accuracy(data.features[te], data.labels[te], chain)) >= 0.85
-    assert float(hist.train_accuracy[-1]) >= 0.90 and float(hist.test_accuracy[-1]) >= 0.85
+    assert float(soft.accuracy(data.features[te], data.labels[te], chain)) >= 0.78
+    assert float(hist.train_accuracy[-1]) >= 0.90 and float(hist.test_accuracy[-1]) >= 0.75
     assert float(hist.train_accuracy[0]) < 0.6  # the untrained control currents (-500 uA) do not classify
     assert torch.all((clf.control >= -1.5e-3) & (clf.control <= 0.5e-3))
 

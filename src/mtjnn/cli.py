@@ -34,30 +34,41 @@ def simulate(
 
 
 # --- run commands: one per experiment, each a thin wrapper around experiments.<name>.run ---
+_THREADS = "torch CPU threads (0 = torch default)."
+
+
+def _use_threads(threads: int) -> None:
+    """Set torch's CPU thread count (``--threads``); 0 keeps torch's default."""
+    if threads < 0:
+        raise typer.BadParameter(f"--threads {threads}: allowed: 0 (torch default) or a positive count")
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
 # (vowels)
 @run_app.command("vowels")
 def run_vowels_cmd(
-    splits: int = typer.Option(10, help="Random stratified 80/20 splits."),
+    splits: int = typer.Option(10, help="Random 80/20 splits (8 of 37 per vowel in the test set)."),
+    split_by: str = typer.Option("speaker", help="speaker (hold out 8 whole talkers) or sample (stratified by vowel)."),
     seed: int = typer.Option(0, help="Seed of the splits and of every random draw."),
     vowels: str = typer.Option("ae,eh,er,ih,oo,uh,uw", help="Comma-separated vowel codes (Hillenbrand 1995)."),
     macrospin: bool = typer.Option(True, help="Also evaluate with the LLGS (macrospin) junctions at 0 K and 300 K."),
     sweep: bool = typer.Option(True, help="Accuracy vs threshold spread and vs number of junctions."),
     quick: bool = typer.Option(False, help="One split, no macrospin, no sweeps, short MLP training (a smoke run)."),
+    analysis: bool = typer.Option(False, help="Also: software chain on every 37-talker vowel set, LDA and oracle-chain references."),
     data: Path = typer.Option(None, help="A Hillenbrand CSV to use instead of the copy shipped with mtjnn."),
     resume: Path = typer.Option(None, help="A previous results/vowels/<stamp> folder to continue."),
-    threads: int = typer.Option(1, help="torch CPU threads (0 = torch default)."),
+    threads: int = typer.Option(1, help=_THREADS),
     out: Path = typer.Option(Path("results"), help="Root folder for results."),
 ) -> None:
     """Spoken vowels with a chain of 3 MTJs and the ±10 uA rule (López et al. 2024, seed 002)."""
     from .experiments.vowels import VowelsConfig, run
 
-    if threads > 0:
-        import torch
-
-        torch.set_num_threads(threads)
+    _use_threads(threads)
     fast = {"splits": 1, "macrospin": False, "sweep": False, "crosscheck": False, "mlp_epochs": 300, "thermal_trials": 3} if quick else {}
-    config = VowelsConfig(**{"splits": splits, "seed": seed, "vowels": tuple(v.strip() for v in vowels.split(",") if v.strip()),
-                             "macrospin": macrospin, "sweep": sweep, "data_path": None if data is None else str(data), **fast})
+    config = VowelsConfig(**{"splits": splits, "split_by": split_by, "seed": seed, "vowels": tuple(v.strip() for v in vowels.split(",") if v.strip()),
+                             "macrospin": macrospin, "sweep": sweep, "analysis": analysis, "data_path": None if data is None else str(data), **fast})
     run(config, out, resume=resume)
 
 
@@ -66,10 +77,7 @@ def _train_options(hidden: str, activation: str, gradient: str, delta: float, sp
                    epochs: int, batch_size: int, lr: float, seed: int, threads: int):
     from .experiments.activation_training import TrainConfig
 
-    if threads > 0:
-        import torch
-
-        torch.set_num_threads(threads)
+    _use_threads(threads)
     try:
         widths = tuple(int(h) for h in hidden.split(","))
     except ValueError:
@@ -84,7 +92,6 @@ _GRAD = "MTJ gradient: fd (finite difference measured on the devices) or exact (
 _DELTA = "Finite-difference step, pre-activation units (probe field = input_scale * delta)."
 _SPREAD = "Device-to-device spread: relative sigma of H_K, TMR, R_P and offset (fraction of H_K)."
 _NOISE = "Read noise sigma per read, fraction of the full output swing."
-_THREADS = "torch CPU threads (0 = torch default)."
 
 
 @run_app.command("iris")

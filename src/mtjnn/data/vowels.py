@@ -10,17 +10,22 @@ diphthong (``ei``) and follows SEEDS_SPEC 1.5; it is a parameter everywhere (``v
 ``COMPLETE_37_SUBSETS`` lists all seven. A small copy of the table ships with the package
 (``mtjnn/data/files/hillenbrand1995.csv``, provenance and licence in ``hillenbrand1995_PROVENANCE.md``),
 so nothing is downloaded.
+
+Splits (``make_splits``): 80/20 with the test share rounded up, i.e. 8 of 37 per vowel (56 test, 203
+train; the seed's 96.4 % / 96.6 % are 54/56 and 196/203), either by talker (default: 8 whole talkers
+held out, no talker in both sets) or stratified by sample.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..validation import check_range
+from ..validation import check_choice, check_range
 from .paths import packaged_file
 
 PACKAGED_CSV = "hillenbrand1995.csv"
@@ -163,13 +168,25 @@ def load_vowels(
     return VowelData(x, y, spk, vowels, features, dropped)
 
 
+SPLIT_BY = ("speaker", "sample")
+
+
+def _test_count(fraction: float, n: int) -> int:
+    """Test share of n items: ceil(fraction * n), at least 1 and at most n - 1.
+
+    ceil, not round: with 37 talkers per vowel, 20 % gives 8 test samples per vowel (56 of 259, train 203),
+    the only split size for which the seed's 96.4 % test / 96.6 % train are counts (54/56, 196/203).
+    """
+    return int(min(max(math.ceil(fraction * n - 1e-9), 1), n - 1))
+
+
 def stratified_splits(
     labels: np.ndarray, n_splits: int = 10, test_fraction: float = 0.2, seed: int = 0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``n_splits`` seeded random stratified train/test splits of sample indices.
 
     In split ``i`` (generator seeded with ``seed + i``), each class contributes
-    ``round(test_fraction * n_class)`` random samples to the test set (at least 1, at most n_class - 1),
+    ``ceil(test_fraction * n_class)`` random samples to the test set (at least 1, at most n_class - 1),
     the rest to the training set. Returns a list of (train_idx, test_idx) sorted int64 arrays.
     """
     labels = np.asarray(labels)
@@ -184,9 +201,44 @@ def stratified_splits(
         test = []
         for c, n in zip(classes, counts):
             idx = rng.permutation(np.flatnonzero(labels == c))
-            n_test = int(min(max(round(test_fraction * n), 1), n - 1))
-            test.extend(idx[:n_test].tolist())
+            test.extend(idx[: _test_count(test_fraction, int(n))].tolist())
         test_idx = np.array(sorted(test), dtype=np.int64)
         train_idx = np.setdiff1d(np.arange(labels.shape[0]), test_idx).astype(np.int64)
         splits.append((train_idx, test_idx))
     return splits
+
+
+def speaker_splits(
+    speakers: tuple[str, ...] | list[str] | np.ndarray, n_splits: int = 10, test_fraction: float = 0.2, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``n_splits`` seeded random splits that hold out whole talkers.
+
+    In split ``i`` (generator seeded with ``seed + i``), ``ceil(test_fraction * n_speakers)`` random
+    talkers (at least 1, at most n_speakers - 1) give all their samples to the test set; no talker is in
+    both sets. With complete talkers (every talker has every vowel, as ``load_vowels`` guarantees) the
+    split is also stratified: 8 of 37 talkers -> 8 test samples per vowel. Returns sorted int64 arrays.
+    """
+    spk = np.asarray(speakers)
+    check_range("n_splits", n_splits, 1, 10_000)
+    check_range("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    names = np.unique(spk)
+    if names.size < 2:
+        raise ValueError(f"{names.size} talker(s); allowed: >= 2 talkers to split by speaker")
+    splits = []
+    for i in range(n_splits):
+        rng = np.random.default_rng(seed + i)
+        held = rng.permutation(names)[: _test_count(test_fraction, int(names.size))]
+        mask = np.isin(spk, held)
+        splits.append((np.flatnonzero(~mask).astype(np.int64), np.flatnonzero(mask).astype(np.int64)))
+    return splits
+
+
+def make_splits(
+    data: VowelData, n_splits: int = 10, test_fraction: float = 0.2, seed: int = 0, split_by: str = "speaker"
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train/test splits of ``data``: ``split_by`` = "speaker" (whole talkers held out, the default) or
+    "sample" (stratified by vowel; a talker's other vowels may be in the training set)."""
+    check_choice("split_by", split_by, SPLIT_BY)
+    if split_by == "speaker":
+        return speaker_splits(data.speakers, n_splits, test_fraction, seed)
+    return stratified_splits(data.labels, n_splits, test_fraction, seed)

@@ -1,7 +1,7 @@
 """`mtjnn run vowels`: the reconfigurable MTJ-chain vowel classifier of López et al. (2024, seed 002).
 
-For each of ``splits`` seeded stratified 80/20 splits of the Hillenbrand vowels (37 women, 7 vowels, 12
-formants) it trains and evaluates
+For each of ``splits`` seeded 80/20 splits of the Hillenbrand vowels (37 women, 7 vowels, 12 formants;
+``split_by`` "speaker": 8 of 37 talkers held out, or "sample": 8 samples per vowel) it trains and evaluates
 * the chain, compact fidelity: software training of the map + cell table + control currents
   (``fit_smoothed``), then the paper's ±10 uA hardware rule from I_C = -500 uA (the headline number), and
   the rule started from the software control currents;
@@ -10,7 +10,8 @@ formants) it trains and evaluates
   and at 300 K (stochastic Heun, same short pulses);
 * the chain at 300 K with the paper's pulse width (``paper_pulse``, Néel–Brown statistics), trained
   with the rule on the stochastic devices in the loop, accuracy over ``thermal_trials`` repeats;
-* MLP baselines 12-1-7 (27 parameters) and 12-2-7 (47 parameters).
+* MLP baselines 12-1-7 (27 parameters) and 12-2-7 (47 parameters), penalty and stopping epoch chosen
+  by inner cross-validation (by talker) inside the training set.
 Beyond the paper (``sweep``): accuracy vs device-to-device threshold spread (deployed as designed, and
 re-trained with the rule on the spread devices) and vs number of junctions N. Energy per classification:
 the paper's (1 + 0.2 N) pJ per input and our I^2 R t of the simulated pulses. Writes metrics.json,
@@ -21,14 +22,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..circuits.series_chain import SeriesChain
-from ..data.vowels import DEFAULT_VOWELS, load_vowels, stratified_splits
+from ..data.vowels import DEFAULT_VOWELS, SPLIT_BY, load_vowels, make_splits
 from ..devices.mtj import (
     MTJ,
     PAPER_CONTROL_CURRENT,
@@ -39,8 +40,9 @@ from ..devices.mtj import (
 )
 from ..nn.chain_classifier import ChainClassifier, HardwareRuleConfig, SmoothedTrainingConfig, fit_smoothed, train_hardware
 from ..nn.mlp_baseline import MLPConfig, train_mlp
-from ..validation import check_range
+from ..validation import check_choice, check_range
 from .common import Checkpoint, results_dir, save_json, seed_everything, summary_table
+from .vowels_analysis import ceiling_analysis
 from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
 
 PAPER = {"chain_train": 0.966, "chain_test": 0.964, "mlp_47": 0.95, "energy_per_input_pj": "1 + 0.2 N"}
@@ -52,6 +54,7 @@ class VowelsConfig:
 
     splits: int = 10
     test_fraction: float = 0.2
+    split_by: str = "speaker"
     seed: int = 0
     vowels: tuple[str, ...] = DEFAULT_VOWELS
     group: str = "w"
@@ -67,18 +70,20 @@ class VowelsConfig:
     macrospin_thermal: bool = True
     macrospin_rule: bool = True
     crosscheck: bool = True
-    mlp_epochs: int = 3000
-    mlp_restarts: int = 10
+    mlp_epochs: int = 2000
+    mlp_restarts: int = 6
     sweep: bool = True
     sweep_sigmas: tuple[float, ...] = (0.0, 0.025, 0.05, 0.075, 0.10)
     sweep_devices: tuple[int, ...] = (2, 3, 4)
     sweep_splits: int = 3
     sweep_realisations: int = 20
+    analysis: bool = False
     data_path: str | None = None
 
     def __post_init__(self) -> None:
         check_range("splits", self.splits, 1, 1000)
         check_range("test_fraction", self.test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+        check_choice("split_by", self.split_by, SPLIT_BY)
         check_range("n_devices", self.n_devices, 1, 8)
         check_range("hardware_steps", self.hardware_steps, 0, 100_000)
         check_range("step_current", self.step_current, 0.0, 1e-3, low_inclusive=False, unit="A")
@@ -157,9 +162,10 @@ def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: di
             out[f"{label}_rule_train"], out[f"{label}_rule_test"] = float(mh.train_accuracy[-1]), float(mh.test_accuracy[-1])
             out[f"{label}_rule_time_s"] = time.perf_counter() - started
     for hidden in (1, 2):
-        res = train_mlp(x[tr], y[tr], x[te], y[te], MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts,
-                                                              seed=int(gen.initial_seed())))
+        mlp = MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts, seed=int(gen.initial_seed()))
+        res = train_mlp(x[tr], y[tr], x[te], y[te], mlp, groups=np.asarray(data.speakers)[tr])
         out[f"mlp{hidden}_train"], out[f"mlp{hidden}_test"] = res.train_accuracy, res.test_accuracy
+        out[f"mlp{hidden}_weight_decay"], out[f"mlp{hidden}_stopped_epoch"] = res.weight_decay, res.stopped_epoch
         out[f"mlp{hidden}_params"] = res.n_parameters
         out[f"mlp{hidden}_curve"] = [res.epochs.tolist(), res.test_curve.tolist()]
     return out
@@ -228,18 +234,13 @@ def _mean_std(values) -> tuple[float, float]:
     return float(arr.mean()), float(arr.std())
 
 
-def _pm(values, scale: float = 100.0, unit: str = " %") -> str:
-    m, s = _mean_std(values)
-    return f"{m * scale:.1f} ± {s * scale:.1f}{unit}"
-
-
 def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results", resume: str | Path | None = None) -> dict:
     """Run the experiment; write results under ``out_root/vowels/<stamp>`` (or continue ``resume``)."""
     from tqdm.auto import tqdm
 
-    gen = seed_everything(config.seed)
+    seed_everything(config.seed)
     data = load_vowels(config.vowels, config.group, path=config.data_path)
-    splits = stratified_splits(data.labels, config.splits, config.test_fraction, config.seed)
+    splits = make_splits(data, config.splits, config.test_fraction, config.seed, config.split_by)
     out = Path(resume) if resume is not None else results_dir("vowels", out_root)
     save_json(out / "config.json", config)
     ckpt = Checkpoint(out / "checkpoint.pt")
@@ -284,6 +285,9 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
         state["crosscheck"] = _crosscheck(macro_chains["macrospin_300k"].device.switching,
                                           CompactSwitching(pulse=config.paper_pulse, temperature=config.temperature),
                                           torch.Generator().manual_seed(config.seed + 11))
+        ckpt.save(state)
+    if config.analysis and "analysis" not in state:
+        state["analysis"] = ceiling_analysis(config, data, splits)
         ckpt.save(state)
     metrics = _metrics(config, data, per, state)
     save_json(out / "metrics.json", metrics)
@@ -346,6 +350,8 @@ def _metrics(config: VowelsConfig, data, per: list[dict], state: dict) -> dict:
         metrics["devices"] = {str(nn): {k: _mean_std(v) for k, v in d.items()} for nn, d in sw["devices"].items()}
     if "crosscheck" in state:
         metrics["llgs_vs_neel_brown"] = state["crosscheck"]
+    if "analysis" in state:
+        metrics["analysis"] = {k: {n: _mean_std(v) for n, v in d.items()} for k, d in state["analysis"].items()}
     return metrics
 
 
@@ -359,7 +365,7 @@ def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
 
     rows = [
         ("data", f"{m['data']['speakers']} speakers x {len(m['data']['vowels'])} vowels ({','.join(m['data']['vowels'])}), "
-                 f"{config.splits} splits"),
+                 f"{config.splits} splits by {config.split_by}"),
         ("chain, ±10 uA rule (paper protocol)", row("rule")),
         ("chain, software (smoothed) training", row("smoothed")),
         ("chain, rule from software currents", row("rule_from_smoothed")),
