@@ -18,7 +18,10 @@ than ``parallel=True``/``prange``, whose parfor machinery made the first, uncach
 longer, ~37 s instead of ~15 s per dtype, for the same speed; it also keeps one thread setting for
 torch and the kernel and leaves numba's threading layer out of torch's OpenMP runtime).
 
-The right-hand sides and the one-step updates of a block live in ``fused_steps.py``.
+Every numba function (the chunk kernel, the per-block steps and right-hand sides) lives in one file,
+``fused_kernel.py``: numba's on-disk cache is invalidated by changes to a function's own file only,
+so a kernel that inlined functions from a second file would keep running their stale code.
+This module is the Python side: argument packing, the thread split, errors.
 
 Everything is algebraically the reference computation; only rounding differs (FMA contraction is the
 one fast-math freedom taken), so results agree with the torch stepper to ~1e-13 relative in float64
@@ -29,141 +32,18 @@ No autograd, CPU only: ``integrate._choose_stepper`` picks the torch stepper oth
 
 from __future__ import annotations
 
-import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
-from numba import njit
 
 from ..constants import MU0
-from .fused_steps import (
-    _AL, _FM, _G, _NCOEF, _NPARAM, BLOCK, _heun_general, _heun_uniform, _renormalize, _rk4_general, _rk4_uniform,
-    _uniform_coefs,
-)
-
-CHECK_EVERY = 16  #: divergence check period in steps (as in the torch stepper)
+from .fused_kernel import BLOCK, advance_blocks
 
 _DIRECTIONS = {"falling": 1, "rising": 2, "either": 3}
 _MIN_WORK_PER_THREAD = 20_000  # junction-steps below which a chunk is not split over threads
 _NUMPY_DTYPE = {torch.float64: np.dtype(np.float64), torch.float32: np.dtype(np.float32)}
-
-
-# -------------------------------------------------------------------------------------------- kernel
-@njit(nogil=True, fastmath=_FM, error_model="numpy", cache=True)
-def _advance_blocks(b0, b1, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
-                    cross_idx, cross_dir, switch, renorm, heun, has_noise, bad):
-    """Integrate blocks ``b0 <= blk < b1`` over the chunk (releases the GIL; arguments: ``fused_chunk``)."""
-    uniform = not (prm_src.shape[1] > 1 or cur.shape[1] > 1 or fld.shape[1] > 1)
-    # per-call scratch rows, reused by every block of the range
-    st = np.empty(3 * BLOCK, dtype=m_in.dtype)
-    th = np.zeros(3 * BLOCK, dtype=m_in.dtype)  # stays zero for heun without a thermal field
-    before = np.empty(BLOCK, dtype=m_in.dtype)
-    coef = np.empty(3 * _NCOEF + 2, dtype=m_in.dtype)
-    prm = np.empty(_NPARAM * BLOCK if not uniform else 1, dtype=m_in.dtype)
-    drv = np.empty(12 * BLOCK if not uniform else 1, dtype=m_in.dtype)
-    for blk in range(b0, b1):
-        _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
-                       cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv)
-
-
-@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
-                   cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv):
-    """Integrate block ``blk``: load it into SoA rows, step, check divergence, record crossings, sample, store."""
-    batch = m_in.shape[0]
-    dt, hdt, sdt, two, one, zero, thr = consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6]
-    nc = (one, consts[7], consts[8], consts[9], consts[10], consts[11])  # see _unit
-    cur_t, cur_j = cur.shape[0] > 1, cur.shape[1] > 1
-    fld_t, fld_j = fld.shape[0] > 1, fld.shape[1] > 1
-    prm_j = prm_src.shape[1] > 1
-    uniform = not (prm_j or cur_j or fld_j)
-    first_sample = step0 // stride
-    j0 = blk * BLOCK
-    nb = min(BLOCK, batch - j0)
-    coef[3 * _NCOEF] = prm_src[_AL, 0]
-    coef[3 * _NCOEF + 1] = -prm_src[_G, 0]
-    for c in range(3):
-        for j in range(nb):
-            st[c * BLOCK + j] = m_in[j0 + j, c]
-        for j in range(nb, BLOCK):  # padding lanes (uniform path): a harmless unit vector
-            st[c * BLOCK + j] = one if c == 0 else zero
-    # a uniform block more than half full runs the four-lane loop over all BLOCK rows
-    nbu = BLOCK if nb > BLOCK // 2 else nb
-    if not uniform:
-        for q in range(_NPARAM):
-            for j in range(nb):
-                prm[q * BLOCK + j] = prm_src[q, j0 + j if prm_j else 0]
-    for k in range(n):
-        # drive at t, t + dt/2, t + dt (rows 2k, 2k+1, 2k+2 of a time-dependent drive)
-        if uniform:
-            if k == 0 or cur_t or fld_t:
-                for i in range(3):
-                    ri = 2 * k + i if cur_t else 0
-                    fi = 2 * k + i if fld_t else 0
-                    _uniform_coefs(coef, i * _NCOEF, prm_src, cur[ri, 0], fld[fi, 0, 0], fld[fi, 0, 1], fld[fi, 0, 2])
-        else:
-            if k == 0 or cur_t:
-                for i in range(3):
-                    ri = 2 * k + i if cur_t else 0
-                    for j in range(nb):
-                        drv[i * BLOCK + j] = cur[ri, j0 + j if cur_j else 0]
-            if k == 0 or fld_t:
-                for i in range(3):
-                    fi = 2 * k + i if fld_t else 0
-                    for c in range(3):
-                        for j in range(nb):
-                            drv[(3 + 3 * i + c) * BLOCK + j] = fld[fi, j0 + j if fld_j else 0, c]
-        if cross_dir > 0:
-            for j in range(nb):
-                before[j] = st[cross_idx * BLOCK + j]
-        if heun:
-            if has_noise:  # noise is flat (n * B * 3,): stride-3 loads that LLVM turns into shuffles
-                base = (k * batch + j0) * 3
-                for j in range(nb):
-                    th[j] = noise[base + 3 * j]
-                    th[BLOCK + j] = noise[base + 3 * j + 1]
-                    th[2 * BLOCK + j] = noise[base + 3 * j + 2]
-            if uniform:
-                far = _heun_uniform(st, coef, th, nb, dt, hdt, nc, renorm)
-            else:
-                far = _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm)
-        elif uniform:
-            far = _rk4_uniform(st, coef, nbu, dt, hdt, consts[12], consts[13], nc, renorm)
-        else:
-            far = _rk4_general(st, prm, drv, nb, dt, hdt, sdt, two, nc, renorm)
-        if far:  # some |m| moved by more than 1e-4: exact rescaling
-            _renormalize(st, nbu if uniform and not heun else nb, one)
-        if k % CHECK_EVERY == CHECK_EVERY - 1 or k == n - 1:
-            found = -1
-            for j in range(nb):
-                if not (math.isfinite(st[j]) and math.isfinite(st[BLOCK + j]) and math.isfinite(st[2 * BLOCK + j])):
-                    found = j
-                    break
-            if found >= 0:
-                bad[blk, 0] = k
-                bad[blk, 1] = j0 + found
-                break
-        if cross_dir > 0:
-            t0 = (step0 + k) * tdt
-            for j in range(nb):
-                a = before[j] - thr
-                b = st[cross_idx * BLOCK + j] - thr
-                hit = (cross_dir != 2 and a > zero and b <= zero) or (cross_dir != 1 and a < zero and b >= zero)
-                if hit and math.isnan(switch[j0 + j]):
-                    frac = a / (a - b)
-                    frac = zero if (math.isnan(frac) or frac < zero) else min(frac, one)
-                    switch[j0 + j] = t0 + frac * tdt
-        gstep = step0 + k + 1
-        if gstep % stride == 0:
-            s = gstep // stride - first_sample - 1
-            for c in range(3):
-                for j in range(nb):
-                    samples[s, j0 + j, c] = st[c * BLOCK + j]
-    for c in range(3):
-        for j in range(nb):
-            m_out[j0 + j, c] = st[c * BLOCK + j]
 
 
 # ------------------------------------------------------------------------------------------- wrapper
@@ -233,11 +113,11 @@ _POOL: list = [None, 0]  # [thread pool shared by all calls, pid that created it
 
 
 def _run_blocks(nblocks: int, work: int, args: tuple) -> None:
-    """Run ``_advance_blocks`` over all blocks, split into contiguous ranges over ``torch.get_num_threads()``
+    """Run ``advance_blocks`` over all blocks, split into contiguous ranges over ``torch.get_num_threads()``
     threads (the kernel releases the GIL). Small chunks run on the calling thread only."""
     threads = max(1, min(torch.get_num_threads(), nblocks, work // _MIN_WORK_PER_THREAD))
     if threads == 1:
-        _advance_blocks(0, nblocks, *args)
+        advance_blocks(0, nblocks, *args)
         return
     pool, pid = _POOL
     if pool is None or pid != os.getpid() or pool._max_workers < threads - 1:
@@ -246,8 +126,8 @@ def _run_blocks(nblocks: int, work: int, args: tuple) -> None:
         pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="mtjnn-fused")
         _POOL[:] = [pool, os.getpid()]
     bounds = [nblocks * i // threads for i in range(threads + 1)]
-    futures = [pool.submit(_advance_blocks, bounds[i], bounds[i + 1], *args) for i in range(1, threads)]
-    _advance_blocks(bounds[0], bounds[1], *args)
+    futures = [pool.submit(advance_blocks, bounds[i], bounds[i + 1], *args) for i in range(1, threads)]
+    advance_blocks(bounds[0], bounds[1], *args)
     for f in futures:
         f.result()
 

@@ -1,7 +1,9 @@
-"""One step of a block of junctions for the fused kernel (``fused.py``): right-hand sides and updates.
+"""The numba side of the fused stepper (``fused.py``): the chunk kernel, one step of a block, right-hand sides.
 
 A block holds ``BLOCK`` junctions in structure-of-arrays rows (x, y, z); every function here is a numba
-kernel over those rows, compiled with FMA contraction as the only fast-math freedom.
+kernel over those rows, compiled with FMA contraction as the only fast-math freedom. All of them stay in
+this one file: numba invalidates its on-disk cache only when a function's own file changes, and the
+chunk kernel inlines the others.
 
 Two inner loops:
 * uniform (every parameter and the drive shared by the batch, the usual Monte Carlo / benchmark
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 BLOCK = 256  #: junctions per block; a block's state and parameters stay in L1/L2
@@ -30,6 +33,7 @@ _FM = {"contract"}  # allow FMA contraction only (keeps NaN/inf semantics for th
 _HK, _UX, _UY, _UZ, _DX, _DY, _DZ, _PX, _PY, _PZ, _STT, _XI, _G, _AL = range(14)
 _NPARAM = 14
 _NCOEF = 12  # uniform path, per drive point: L' (9, row-major), hb' (3)
+CHECK_EVERY = 16  #: divergence check period in steps (as in the torch stepper)
 
 
 # ----------------------------------------------------------------------------------- right-hand sides
@@ -156,7 +160,8 @@ def _rk4_uniform(st, coef, nb, dt, hdt, third, sixth, nc, renorm):
     the stage updates m + K into additions and the result into m + (K1 + 2 K2 + K3)/3 + K4/6: 12 fewer
     multiplications per step on the FMA ports that bound this loop (+6 %), same algorithm. The four-lane
     loop accumulates K1 + 2 K2 + K3 as the stages come (fewer live values), in the same order as the
-    one-lane loop, so a junction's result does not depend on the block it falls in.
+    one-lane loop; the two loops may still contract different products into FMAs, so a junction's result
+    can differ in the last bits between a full block and a short one (1.8e-15 after 200 steps, tested).
     """
     al = coef[3 * _NCOEF]
     ca = _scaled(coef, 0, hdt, al)
@@ -276,3 +281,119 @@ def _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm):
         st[j], st[BLOCK + j], st[2 * BLOCK + j] = nx, ny, nz
         far |= f
     return far
+
+
+# -------------------------------------------------------------------------------------------- kernel
+@njit(nogil=True, fastmath=_FM, error_model="numpy", cache=True)
+def advance_blocks(b0, b1, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
+                    cross_idx, cross_dir, switch, renorm, heun, has_noise, bad):
+    """Integrate blocks ``b0 <= blk < b1`` over the chunk (releases the GIL; arguments: ``fused.fused_chunk``)."""
+    uniform = not (prm_src.shape[1] > 1 or cur.shape[1] > 1 or fld.shape[1] > 1)
+    # per-call scratch rows, reused by every block of the range
+    st = np.empty(3 * BLOCK, dtype=m_in.dtype)
+    th = np.zeros(3 * BLOCK, dtype=m_in.dtype)  # stays zero for heun without a thermal field
+    before = np.empty(BLOCK, dtype=m_in.dtype)
+    coef = np.empty(3 * _NCOEF + 2, dtype=m_in.dtype)
+    prm = np.empty(_NPARAM * BLOCK if not uniform else 1, dtype=m_in.dtype)
+    drv = np.empty(12 * BLOCK if not uniform else 1, dtype=m_in.dtype)
+    for blk in range(b0, b1):
+        _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
+                       cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
+                   cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv):
+    """Integrate block ``blk``: load it into SoA rows, step, check divergence, record crossings, sample, store."""
+    batch = m_in.shape[0]
+    dt, hdt, sdt, two, one, zero, thr = consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6]
+    nc = (one, consts[7], consts[8], consts[9], consts[10], consts[11])  # see _unit
+    cur_t, cur_j = cur.shape[0] > 1, cur.shape[1] > 1
+    fld_t, fld_j = fld.shape[0] > 1, fld.shape[1] > 1
+    prm_j = prm_src.shape[1] > 1
+    uniform = not (prm_j or cur_j or fld_j)
+    first_sample = step0 // stride
+    j0 = blk * BLOCK
+    nb = min(BLOCK, batch - j0)
+    coef[3 * _NCOEF] = prm_src[_AL, 0]
+    coef[3 * _NCOEF + 1] = -prm_src[_G, 0]
+    for c in range(3):
+        for j in range(nb):
+            st[c * BLOCK + j] = m_in[j0 + j, c]
+        for j in range(nb, BLOCK):  # padding lanes (uniform path): a harmless unit vector
+            st[c * BLOCK + j] = one if c == 0 else zero
+    # a uniform block more than half full runs the four-lane loop over all BLOCK rows
+    nbu = BLOCK if nb > BLOCK // 2 else nb
+    if not uniform:
+        for q in range(_NPARAM):
+            for j in range(nb):
+                prm[q * BLOCK + j] = prm_src[q, j0 + j if prm_j else 0]
+    for k in range(n):
+        # drive at t, t + dt/2, t + dt (rows 2k, 2k+1, 2k+2 of a time-dependent drive)
+        if uniform:
+            if k == 0 or cur_t or fld_t:
+                for i in range(3):
+                    ri = 2 * k + i if cur_t else 0
+                    fi = 2 * k + i if fld_t else 0
+                    _uniform_coefs(coef, i * _NCOEF, prm_src, cur[ri, 0], fld[fi, 0, 0], fld[fi, 0, 1], fld[fi, 0, 2])
+        else:
+            if k == 0 or cur_t:
+                for i in range(3):
+                    ri = 2 * k + i if cur_t else 0
+                    for j in range(nb):
+                        drv[i * BLOCK + j] = cur[ri, j0 + j if cur_j else 0]
+            if k == 0 or fld_t:
+                for i in range(3):
+                    fi = 2 * k + i if fld_t else 0
+                    for c in range(3):
+                        for j in range(nb):
+                            drv[(3 + 3 * i + c) * BLOCK + j] = fld[fi, j0 + j if fld_j else 0, c]
+        if cross_dir > 0:
+            for j in range(nb):
+                before[j] = st[cross_idx * BLOCK + j]
+        if heun:
+            if has_noise:  # noise is flat (n * B * 3,): stride-3 loads that LLVM turns into shuffles
+                base = (k * batch + j0) * 3
+                for j in range(nb):
+                    th[j] = noise[base + 3 * j]
+                    th[BLOCK + j] = noise[base + 3 * j + 1]
+                    th[2 * BLOCK + j] = noise[base + 3 * j + 2]
+            if uniform:
+                far = _heun_uniform(st, coef, th, nb, dt, hdt, nc, renorm)
+            else:
+                far = _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm)
+        elif uniform:
+            far = _rk4_uniform(st, coef, nbu, dt, hdt, consts[12], consts[13], nc, renorm)
+        else:
+            far = _rk4_general(st, prm, drv, nb, dt, hdt, sdt, two, nc, renorm)
+        if far:  # some |m| moved by more than 1e-4: exact rescaling
+            _renormalize(st, nbu if uniform and not heun else nb, one)
+        if k % CHECK_EVERY == CHECK_EVERY - 1 or k == n - 1:
+            found = -1
+            for j in range(nb):
+                if not (math.isfinite(st[j]) and math.isfinite(st[BLOCK + j]) and math.isfinite(st[2 * BLOCK + j])):
+                    found = j
+                    break
+            if found >= 0:
+                bad[blk, 0] = k
+                bad[blk, 1] = j0 + found
+                break
+        if cross_dir > 0:
+            t0 = (step0 + k) * tdt
+            for j in range(nb):
+                a = before[j] - thr
+                b = st[cross_idx * BLOCK + j] - thr
+                hit = (cross_dir != 2 and a > zero and b <= zero) or (cross_dir != 1 and a < zero and b >= zero)
+                if hit and math.isnan(switch[j0 + j]):
+                    frac = a / (a - b)
+                    frac = zero if (math.isnan(frac) or frac < zero) else min(frac, one)
+                    switch[j0 + j] = t0 + frac * tdt
+        gstep = step0 + k + 1
+        if gstep % stride == 0:
+            s = gstep // stride - first_sample - 1
+            for c in range(3):
+                for j in range(nb):
+                    samples[s, j0 + j, c] = st[c * BLOCK + j]
+    for c in range(3):
+        for j in range(nb):
+            m_out[j0 + j, c] = st[c * BLOCK + j]
