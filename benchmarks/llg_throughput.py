@@ -166,13 +166,25 @@ def measure_cmtj(thermal: bool, target_s: float, pool) -> dict:
     return {"method": "heun" if thermal else "rk4", "steps": steps, "rate_1proc": one, "rate_2proc": two}
 
 
+def _peak_rss_bytes() -> int:
+    """Peak resident memory of this process image, bytes: VmHWM from /proc/self/status. (ru_maxrss would
+    do elsewhere, but on Linux it survives exec and reports the forking parent's peak in a subprocess.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _memory_child(batch: int, steps: int) -> None:
     """Run in a fresh interpreter: print JSON with the rate and the peak RSS of a large batch."""
     torch.set_num_threads(os.cpu_count() or 1)
     _mtjnn_rate("fused", "rk4", torch.float64, 1000, 5)  # warm-up: kernels loaded, baseline RSS
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    base = _peak_rss_bytes()
     rate = _mtjnn_rate("fused", "rk4", torch.float64, batch, steps)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_rss_bytes()
     from mtjnn.physics import integrate
 
     try:  # steps per chunk that simulate used (a private helper: absent or changed -> not reported)
