@@ -7,7 +7,6 @@ markers in ``benchmarks/README.md`` (appending a new section with ``heading`` th
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import subprocess
@@ -57,10 +56,3 @@ def write_section(name: str, table: str, heading: str) -> None:
         text = text.rstrip() + "\n\n" + heading.strip() + "\n\n" + block + "\n"
     README.write_text(text)
 
-
-def load_average() -> tuple[float, float, float]:
-    """1, 5 and 15 min load averages (all zero where the platform has none)."""
-    try:
-        return os.getloadavg()
-    except OSError:
-        return (0.0, 0.0, 0.0)

@@ -45,9 +45,9 @@ from ..devices.spiking_neuron import (
     step_crossing,
 )
 from ..physics import Drive, Sampled, simulate
-from ..physics.drive import evaluate_current as _evaluate_drive
+from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count
-from ..validation import check_choice, check_finite, check_positive, check_range
+from ..validation import check_choice, check_positive, check_range
 from .nmos import NMOSParams, series_current
 
 VoltageLike = Union[float, int, np.ndarray, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
@@ -206,13 +206,6 @@ class CircuitTrace:
         return self.current**2 * self.resistance
 
 
-def gate_waveform(v_in: VoltageLike, t: torch.Tensor) -> torch.Tensor:
-    """Gate voltage (V) at times ``t`` (T,) as (T, B|1): constants (scalar or (B,)) or waveforms (T,) | (T, B)."""
-    value = _evaluate_drive(v_in, t, name="v_in")
-    check_finite("v_in", value)
-    return value
-
-
 def simulate_circuit(
     v_in: VoltageLike,
     params: NeuronCircuitParams | None = None,
@@ -247,7 +240,7 @@ def simulate_circuit(
     n = step_count(duration, dt)
     stride = 1 if sample_every is None else sample_stride(sample_every, dt)
     grid = dt * torch.arange(2 * n + 1, dtype=dtype) / 2
-    vg = gate_waveform(v_in, grid)
+    vg = evaluate_finite(v_in, grid, name="v_in")
     batch = batch or vg.shape[1]
     if vg.shape[1] not in (1, batch):
         raise ValueError(f"v_in gives {vg.shape[1]} values per time; allowed: 1 or the batch size {batch}")

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from ..devices.spiking_neuron import Spikes, detect_spikes
+from ..physics.drive import evaluate_finite
 from ..validation import check_finite, check_positive
 from .neuron_circuit import NeuronCircuitParams
 
@@ -165,11 +166,10 @@ def simulate_spice(
     """Simulate the neurons with ngspice: the gate waveform ``v_in`` (callable f(t) -> (T,) | (T, B), V) is
     sampled every ``sample_dt`` s into PWL sources; spikes are detected from ngspice's phi(t) exactly as in
     ``simulate_circuit`` (saddle crossings, linearly interpolated)."""
-    from .neuron_circuit import gate_waveform
 
     n = int(math.ceil(duration / sample_dt - 1e-9))
     t = torch.arange(n + 1, dtype=torch.float64) * sample_dt
-    vg = gate_waveform(v_in, t)
+    vg = evaluate_finite(v_in, t, name="v_in")
     if batch is not None:
         vg = vg.expand(-1, batch)
     netlist = neuron_netlist(t.numpy(), vg.numpy(), params, duration, max_step=max_step, ignore_feedback=ignore_feedback)

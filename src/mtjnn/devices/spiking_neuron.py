@@ -47,7 +47,7 @@ import torch
 
 from ..constants import E_CHARGE, GAMMA_E, HBAR, MU0
 from ..physics import Drive, Macrospin, Sampled, simulate
-from ..physics.drive import evaluate_current as _evaluate_drive
+from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_finite, check_positive, check_range
 
@@ -327,13 +327,6 @@ class NeuronTrace:
         return self.current * self.resistance
 
 
-def evaluate_current(current: CurrentLike, t: torch.Tensor, batch: int | None = None) -> torch.Tensor:
-    """Junction current (A) at times ``t`` (T,) as (T, B|1); constants are (B,) or scalars; waveforms return (T,) or (T, B)."""
-    value = _evaluate_drive(current, t, batch, name="current")
-    check_finite("current", value)
-    return value
-
-
 def simulate_neuron(
     current: CurrentLike,
     params: SpikingNeuronParams | None = None,
@@ -368,7 +361,7 @@ def simulate_neuron(
     n = step_count(duration, dt)
     stride = 1 if sample_every is None else sample_stride(sample_every, dt)
     grid = dt * torch.arange(2 * n + 1, dtype=dtype) / 2
-    cur = evaluate_current(current, grid)
+    cur = evaluate_finite(current, grid, name="current")
     if batch is None:
         batch = cur.shape[1] if state0 is None else state0.phi.shape[0]
     if cur.shape[1] not in (1, batch):

@@ -116,6 +116,14 @@ def evaluate_current(current: DriveLike, t: torch.Tensor, batch: int | None = No
     return value
 
 
+def evaluate_finite(drive: DriveLike, t: torch.Tensor, batch: int | None = None, *, name: str) -> torch.Tensor:
+    """``evaluate_current`` for drives that a simulator steps without its own divergence check: a
+    ValueError naming ``name`` where a value is not finite."""
+    value = evaluate_current(drive, t, batch, name=name)
+    check_finite(name, value)
+    return value
+
+
 def evaluate_field(field: DriveLike, t: torch.Tensor, batch: int) -> torch.Tensor:
     """Applied field (T) at times ``t`` (T,), as a (T, B|1, 3) tensor."""
     if callable(field):
