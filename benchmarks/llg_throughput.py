@@ -257,6 +257,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="measure every case this many times, keep the best")
     parser.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds {args.rounds}: allowed: 1 or more")
     if args.memory_child:
         _memory_child(*args.memory_child)
         return
