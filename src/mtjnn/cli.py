@@ -173,6 +173,34 @@ def neuron_cmd(
     run(config, out)
 
 
+# (signed LIF neuron, seed 001)
+@run_app.command("signed-lif")
+def run_signed_lif_cmd(
+    alpha: float = typer.Option(0.5, help="Gilbert damping of the free layer (the signed LIF needs an overdamped junction, see docs/signed_lif.md)."),
+    width_nm: float = typer.Option(10.0, help="Free-layer width W along the reference layer (hard axis), nm."),
+    length_nm: float = typer.Option(45.0, help="Free-layer length L (intermediate axis), nm."),
+    height_nm: float = typer.Option(50.0, help="Free-layer height T (easy axis; the current flows along it), nm."),
+    ms: float = typer.Option(1.0e6, help="Saturation magnetization, A/m."),
+    clock_ps: float = typer.Option(300.0, help="Clock period: one input value (one network step) per period, ps."),
+    temperature: float = typer.Option(300.0, help="Temperature of the thermal check, K (0 skips it)."),
+    sweep: bool = typer.Option(True, help="Geometry (W x L) and damping maps of where the signed behaviour holds."),
+    quick: bool = typer.Option(False, help="A 20 ns bank, one thermal trial, no maps (seconds)."),
+    seed: int = typer.Option(0, help="Seed of the random input sequences and of the thermal field."),
+    out: Path = typer.Option(Path("results"), help="Root folder for results."),
+) -> None:
+    """Orthogonal-easy-axis MTJ as a signed spiking neuron: LLGS bank, signed-LIF fit, f-I, energy, thermal, maps (seed 001)."""
+    from .devices.signed_lif_macrospin import OrthogonalMTJ
+    from .experiments.signed_lif_device import SignedLIFDeviceConfig, run
+
+    try:
+        device = OrthogonalMTJ(width=width_nm * 1e-9, length=length_nm * 1e-9, height=height_nm * 1e-9, ms=ms, alpha=alpha)
+        fast = {"duration": 20e-9, "thermal_trials": 1, "sweep": False} if quick else {"sweep": sweep}
+        config = SignedLIFDeviceConfig(device=device, clock=clock_ps * 1e-12, temperature=temperature, seed=seed, **fast)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    run(config, out)
+
+
 # --- end run commands ---
 
 

@@ -99,3 +99,13 @@ def summary_table(rows: list[tuple[str, str]], title: str) -> str:
     width = max((len(k) for k, _ in rows), default=0)
     lines = [title, "-" * len(title)] + [f"{k:<{width}}  {v}" for k, v in rows]
     return "\n".join(lines)
+
+
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (figures are written to files)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
