@@ -202,7 +202,7 @@ def run_signed_lif_cmd(
 
 
 # (deep SNNs, seed 001)
-def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, budget_min: float, spread: float, read_noise: float,
+def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, batch_size: int, budget_min: float, spread: float, read_noise: float,
              alpha: float, clock_ps: float, train_per_class: int, test_per_class: int, data_dir: Path | None, seed: int,
              resume: Path | None, threads: int, out: Path) -> None:
     from .devices.signed_lif_macrospin import OrthogonalMTJ
@@ -213,19 +213,20 @@ def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, budget_min: fl
         config = SnnConfig(
             dataset=dataset, recipe=recipe, neurons=tuple(n.strip() for n in neuron.split(",") if n.strip()),
             device=OrthogonalMTJ(alpha=alpha), clock=clock_ps * 1e-12, beta_spread=spread, theta_spread=spread,
-            read_noise=read_noise, epochs=epochs or None, time_budget_s=budget_min * 60 if budget_min > 0 else None,
+            read_noise=read_noise, epochs=epochs or None, batch_size=batch_size or None, time_budget_s=budget_min * 60 if budget_min > 0 else None,
             train_per_class=train_per_class or None, test_per_class=test_per_class or None,
             data_dir=None if data_dir is None else str(data_dir), seed=seed,
         )
-    except ValueError as err:
+        run(config, out, resume=resume)
+    except ValueError as err:  # range errors of the options (checked before any training starts)
         raise typer.BadParameter(str(err)) from None
-    run(config, out, resume=resume)
 
 
 _SNN_HELP = {
     "recipe": "cpu (fast conv SNN for this machine) or paper (Spikformer, the paper's size and schedule; a GPU).",
     "neuron": "Comma-separated neuron types trained in turn: device (fitted MTJ signed LIF), ideal (signed LIF), binary (LIF).",
     "epochs": "Epochs (0 = the recipe's).",
+    "batch": "Global batch size (0 = the recipe's).",
     "budget": "Wall-time budget per neuron type, minutes (0 = none): training stops after the epoch that would exceed it.",
     "spread": "Device neuron: relative device-to-device sigma of beta and of the thresholds.",
     "noise": "Device neuron: read-noise sigma on the membrane, in units of the threshold.",
@@ -238,7 +239,8 @@ _SNN_HELP = {
 @run_app.command("cifar10")
 def run_cifar10_cmd(
     recipe: str = typer.Option("cpu", help=_SNN_HELP["recipe"]), neuron: str = typer.Option("device,ideal,binary", help=_SNN_HELP["neuron"]),
-    epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
+    epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), batch_size: int = typer.Option(0, help=_SNN_HELP["batch"]),
+    budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
     spread: float = typer.Option(0.0, help=_SNN_HELP["spread"]), read_noise: float = typer.Option(0.0, help=_SNN_HELP["noise"]),
     alpha: float = typer.Option(0.5, help=_SNN_HELP["alpha"]), clock_ps: float = typer.Option(300.0, help=_SNN_HELP["clock"]),
     train_per_class: int = typer.Option(0, help="Training images per class (0 = all 5000; 10 % of them are validation)."),
@@ -248,14 +250,15 @@ def run_cifar10_cmd(
     threads: int = typer.Option(0, help=_THREADS), out: Path = typer.Option(Path("results")),
 ) -> None:
     """CIFAR-10 with deep SNNs of device-fitted, ideal signed and binary LIF neurons, side by side (seed 001)."""
-    _run_snn("cifar10", recipe, neuron, epochs, budget_min, spread, read_noise, alpha, clock_ps, train_per_class, test_per_class,
+    _run_snn("cifar10", recipe, neuron, epochs, batch_size, budget_min, spread, read_noise, alpha, clock_ps, train_per_class, test_per_class,
              data_dir, seed, resume, threads, out)
 
 
 @run_app.command("cifar10-dvs")
 def run_cifar10_dvs_cmd(
     recipe: str = typer.Option("cpu", help=_SNN_HELP["recipe"]), neuron: str = typer.Option("device,ideal,binary", help=_SNN_HELP["neuron"]),
-    epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
+    epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), batch_size: int = typer.Option(0, help=_SNN_HELP["batch"]),
+    budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
     spread: float = typer.Option(0.0, help=_SNN_HELP["spread"]), read_noise: float = typer.Option(0.0, help=_SNN_HELP["noise"]),
     alpha: float = typer.Option(0.5, help=_SNN_HELP["alpha"]), clock_ps: float = typer.Option(300.0, help=_SNN_HELP["clock"]),
     train_per_class: int = typer.Option(0, help="Training recordings per class (0 = all 900; 10 % of them are validation)."),
@@ -265,7 +268,7 @@ def run_cifar10_dvs_cmd(
     threads: int = typer.Option(0, help=_THREADS), out: Path = typer.Option(Path("results")),
 ) -> None:
     """CIFAR10-DVS (real recordings, or emulated from CIFAR-10 when absent) with the three neuron types (seed 001)."""
-    _run_snn("cifar10-dvs", recipe, neuron, epochs, budget_min, spread, read_noise, alpha, clock_ps, train_per_class, test_per_class,
+    _run_snn("cifar10-dvs", recipe, neuron, epochs, batch_size, budget_min, spread, read_noise, alpha, clock_ps, train_per_class, test_per_class,
              data_dir, seed, resume, threads, out)
 
 

@@ -80,7 +80,7 @@ CPU_EPOCHS = {"cifar10": 12, "cifar10-dvs": 30}
 class SnnConfig:
     """Inputs of ``run``. dataset, recipe, neurons (subset of device / ideal / binary, trained in turn), device (the
     junction fitted for the device neuron) and its clock (s), beta_spread / theta_spread / read_noise of the device
-    neuron, epochs / time_budget_s (override the recipe; None keeps it), train_per_class / test_per_class (subsets
+    neuron, epochs / batch_size / time_budget_s (override the recipe; None keeps it), train_per_class / test_per_class (subsets
     for quick runs; None = all), data_dir, seed."""
 
     dataset: str = "cifar10"
@@ -92,6 +92,7 @@ class SnnConfig:
     theta_spread: float = 0.0
     read_noise: float = 0.0
     epochs: int | None = None
+    batch_size: int | None = None
     time_budget_s: float | None = 20 * 60.0
     train_per_class: int | None = None
     test_per_class: int | None = None
@@ -108,6 +109,8 @@ class SnnConfig:
         check_range("clock", self.clock, 10e-12, 100e-9, unit="s")
         if self.epochs is not None:
             check_range("epochs", self.epochs, 1, 100_000)
+        if self.batch_size is not None:
+            check_range("batch_size", self.batch_size, 1, 100_000)
         if self.train_per_class is not None:
             check_range("train_per_class", self.train_per_class, 2, 5000)
         if self.test_per_class is not None:
@@ -115,7 +118,8 @@ class SnnConfig:
 
     def recipe_settings(self) -> Recipe:
         r = recipe(self.dataset, self.recipe, self.seed)
-        train = dataclasses.replace(r.train, epochs=self.epochs or r.train.epochs, time_budget_s=self.time_budget_s)
+        train = dataclasses.replace(r.train, epochs=self.epochs or r.train.epochs, batch_size=self.batch_size or r.train.batch_size,
+                                    time_budget_s=self.time_budget_s)
         return dataclasses.replace(r, train=train)
 
 
@@ -163,21 +167,7 @@ def _event_frames(config: SnnConfig, rec: Recipe) -> Data:
         train_all = load_cifar10_dvs("train", rec.steps, rec.frame_size, config.data_dir, per_class, progress=True, dtype="float16")
         test = load_cifar10_dvs("test", rec.steps, rec.frame_size, config.data_dir, config.test_per_class, progress=True, dtype="float16")
     else:
-        source = load_cifar10("train", config.data_dir)
-        idx = first_per_class(source.labels, 1000)
-        emulated = emulate_dataset(source.images[idx], source.labels[idx], tuple(source.classes), rec.steps, rec.frame_size,
-                                   DVSEmulator(sensor_size=64), seed=config.seed, batch_size=500,
-                                   source_metadata=source.metadata, dtype="float16")
-        labels = emulated.labels
-        rank = np.empty_like(labels)  # position of each image within its class (the source is sorted by class)
-        for c in range(len(emulated.classes)):
-            members = np.flatnonzero(labels == c)
-            rank[members] = np.arange(members.size)
-        n_test = 100  # per class: the 9:1 split of CIFAR10-DVS (the first 100 of each class are test)
-        train_keep = (rank >= n_test) & (rank < n_test + (per_class or 900))
-        test_keep = rank < (config.test_per_class or n_test)
-        train_all = dataclasses.replace(emulated, frames=emulated.frames[train_keep], labels=labels[train_keep])
-        test = dataclasses.replace(emulated, frames=emulated.frames[test_keep], labels=labels[test_keep])
+        train_all, test = _emulated_cifar10_dvs(config, rec)
     tr_idx, val_idx = stratified_split(train_all.labels, 0.1, config.seed)
     scale = float(np.percentile(train_all.frames[tr_idx][:, :, :, ::4, ::4].astype(np.float32), 99.9)) or 1.0
 
@@ -196,6 +186,31 @@ def _event_frames(config: SnnConfig, rec: Recipe) -> Data:
     meta = {**train_all.metadata, "count_scale": scale}
     return Data(Split(xt, yt, augment, to_network), Split(xv, yv, None, to_network), Split(xs, ys, None, to_network),
                 tuple(train_all.classes), meta)
+
+
+def _emulated_cifar10_dvs(config: SnnConfig, rec: Recipe):
+    """EMULATED CIFAR10-DVS: the first 1000 CIFAR-10 training images of each class (the size of the real set), of which
+    the first 100 per class are the test part (the 9:1 split); only the images a (sub)set needs are emulated."""
+    source = load_cifar10("train", config.data_dir)
+    idx = first_per_class(source.labels, 1000)
+    rank = np.tile(np.arange(1000), len(source.classes))  # position within its class (first_per_class keeps class order)
+    n_test = 100
+    test_keep = rank < (config.test_per_class or n_test)
+    train_keep = (rank >= n_test) & (rank < n_test + (config.train_per_class or 1000 - n_test))
+    keep = idx[test_keep | train_keep]
+    emulated = emulate_dataset(source.images[keep], source.labels[keep], tuple(source.classes), rec.steps, rec.frame_size,
+                               DVSEmulator(sensor_size=64), seed=config.seed, batch_size=500, source_metadata=source.metadata,
+                               dtype="float16")
+    is_test = test_keep[test_keep | train_keep]
+    pick = lambda mask: dataclasses.replace(emulated, frames=emulated.frames[mask], labels=emulated.labels[mask])  # noqa: E731
+    return pick(~is_test), pick(is_test)
+
+
+def compute_device(ctx: DistributedContext) -> torch.device:
+    """The GPU of this rank when CUDA is available (the paper recipe), else the CPU (the fused numba neurons)."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", ctx.rank % torch.cuda.device_count())
+    return torch.device("cpu")
 
 
 def device_neuron(config: SnnConfig) -> tuple[SignedLIFParams, dict[str, Any]]:
@@ -221,6 +236,9 @@ def run(config: SnnConfig, out_root: str | Path = "results", resume: str | Path 
         save_json(out / "config.json", config)
     started = time.perf_counter()
     data = load_data(config, rec)
+    if data.train.y.shape[0] < rec.train.batch_size:
+        raise ValueError(f"batch_size = {rec.train.batch_size} exceeds the {data.train.y.shape[0]} training samples "
+                         f"(train_per_class = {config.train_per_class}); allowed: batch_size <= training samples")
     params, fit_summary = device_neuron(config) if "device" in config.neurons else (None, None)
     metrics: dict[str, Any] = {"dataset": config.dataset, "data": data.metadata, "recipe": dataclasses.asdict(rec),
                                "emulated": bool(data.metadata.get("emulated", False)), "device_fit": fit_summary,
@@ -230,7 +248,7 @@ def run(config: SnnConfig, out_root: str | Path = "results", resume: str | Path 
     for name in config.neurons:
         seed_everything(config.seed)
         model = build_model(rec.arch, neuron_factory(name, params, seed=config.seed), in_channels=data.train.x.shape[-3],
-                            num_classes=len(data.classes), steps=rec.steps)
+                            num_classes=len(data.classes), steps=rec.steps).to(compute_device(ctx))
         run_dir = out / name
         run_dir.mkdir(exist_ok=True)
         history = train(model, data.train, data.val, rec.train, run_dir, ctx=ctx)
@@ -238,10 +256,10 @@ def run(config: SnnConfig, out_root: str | Path = "results", resume: str | Path 
         best = run_dir / "best_val_model.pt"
         if best.exists():
             final_state = {k: v.clone() for k, v in model.state_dict().items()}
-            model.load_state_dict(torch.load(best, map_location="cpu"))
+            model.load_state_dict(torch.load(best, map_location=compute_device(ctx)))
             record["test_acc_best_val_epoch"] = evaluate(model, data.test)
             model.load_state_dict(final_state)
-        record["spike_statistics"] = spike_statistics(model, data.test.batch(slice(0, 256)))
+        record["spike_statistics"] = spike_statistics(model, data.test.batch(slice(0, 256)).to(compute_device(ctx)))
         metrics["runs"][name] = record
         if ctx.main:
             save_json(out / "metrics.json", metrics)

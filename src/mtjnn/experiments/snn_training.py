@@ -2,7 +2,8 @@
 checkpoint every epoch (an interrupted run resumes where it stopped, bit for bit on one process), an
 optional wall-time budget, and PyTorch DistributedDataParallel when launched by ``torchrun``.
 
-Distributed: under ``torchrun`` (RANK / WORLD_SIZE set) ``distributed_context`` joins a gloo process group;
+Distributed: under ``torchrun`` (RANK / WORLD_SIZE set) ``distributed_context`` joins a gloo (CPU) or nccl (GPU)
+process group;
 each epoch's seeded permutation is split across ranks, each rank takes ``batch_size / world`` samples of
 every global batch, DDP averages the gradients, so one step sees the same global batch as one process.
 Only rank 0 writes files. Batch norm statistics stay per rank (as in DDP without SyncBatchNorm).
@@ -97,7 +98,7 @@ def distributed_context() -> DistributedContext:
     import torch.distributed as dist
 
     if not dist.is_initialized():
-        dist.init_process_group("gloo")
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     return DistributedContext(rank=dist.get_rank(), world=dist.get_world_size())
 
 
@@ -128,10 +129,11 @@ def learning_rate(step: int, total: int, warmup: int, peak: float) -> float:
 def evaluate(model: torch.nn.Module, split: Split, batch_size: int = 500) -> float:
     """Top-1 accuracy of ``model`` (eval mode) on ``split``."""
     model.eval()
+    device = _device_of(model)
     correct = 0
     for start in range(0, split.y.shape[0], batch_size):
-        logits = model(split.batch(slice(start, start + batch_size)))
-        correct += int((logits.argmax(-1) == split.y[start:start + batch_size]).sum())
+        logits = model(split.batch(slice(start, start + batch_size)).to(device))
+        correct += int((logits.argmax(-1).cpu() == split.y[start:start + batch_size]).sum())
     return correct / split.y.shape[0]
 
 
@@ -152,6 +154,7 @@ def train(
     arguments resumes from it. ``on_epoch`` receives each epoch's record (rank 0).
     """
     ctx = ctx or DistributedContext()
+    device = _device_of(model)
     net: torch.nn.Module = model
     if ctx.world > 1:
         net = torch.nn.parallel.DistributedDataParallel(model)
@@ -165,7 +168,7 @@ def train(
     start_epoch = 0
     saved = ckpt.load() if ckpt is not None else None
     if saved is not None:
-        model.load_state_dict(saved["model"])
+        model.load_state_dict(saved["model"])  # (load_state_dict copies into the model's own device)
         opt.load_state_dict(saved["optimizer"])
         history = saved["history"]
         start_epoch = saved["epoch"] + 1
@@ -182,7 +185,7 @@ def train(
         for i, idx in enumerate(bar):
             for group in opt.param_groups:
                 group["lr"] = learning_rate(epoch * steps_per_epoch + i, total, warmup, settings.lr)
-            x, y = train_split.batch(idx, aug), train_split.y[idx]
+            x, y = train_split.batch(idx, aug).to(device, non_blocking=True), train_split.y[idx].to(device)
             logits = net(x)
             loss = F.cross_entropy(logits, y, label_smoothing=settings.label_smoothing)
             opt.zero_grad(set_to_none=True)
@@ -213,3 +216,8 @@ def train(
             history["stopped"] = f"time budget {budget:.0f} s: the next epoch would exceed it"
             break
     return history
+
+
+def _device_of(model: torch.nn.Module) -> torch.device:
+    """Where the model's parameters live (batches are moved there)."""
+    return next(model.parameters()).device
