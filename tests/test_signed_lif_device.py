@@ -152,6 +152,13 @@ def test_bad_input_names_the_parameter(make, match) -> None:
         make()
 
 
+def test_fit_needs_a_bank_that_makes_the_device_spike() -> None:
+    d = OrthogonalMTJ()
+    bank = input_bank(d.critical_current(), 300e-12, 10e-9, random_sequences=0, max_level=0.9)
+    with pytest.raises(ValueError, match="never made the device spike"):
+        fit_signed_lif(d.run(torch.as_tensor(bank.currents), 300e-12, samples_per_clock=10), bank)
+
+
 def test_time_constant_formula_limits() -> None:
     d = OrthogonalMTJ(alpha=10.0)
     # zeta >> 1: tau -> alpha / (gamma mu0 Ms (N_y - N_z))

@@ -258,7 +258,10 @@ def fit_signed_lif(traces: NeuronTraces, bank: InputBank, *, observable_name: st
     spikes = device_spikes(traces)
     x = _inputs(traces, bank)
     h = traces.clock / traces.samples_per_clock
-    n_spikes = max(int(np.abs(spikes).sum()), 1)
+    n_spikes = int(np.abs(spikes).sum())
+    if n_spikes == 0:
+        raise ValueError("the bank never made the device spike (0 flips), so no threshold can be fitted; "
+                         "allowed: a bank whose inputs reach above the rheobase")
     tau0 = tau_guess or 2 * traces.clock
     scale = float(np.abs(u_dev).max()) or 1.0
 
