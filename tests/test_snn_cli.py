@@ -59,9 +59,10 @@ def test_cifar10_dvs_without_recordings_is_emulated_and_says_so(tmp_path) -> Non
         (["run", "cifar10", "--recipe", "gpu"], "recipe"),
         (["run", "cifar10-dvs", "--epochs", "-1"], "epochs"),
         (["run", "signed-lif", "--alpha", "0"], "alpha"),
-        (["run", "cifar10-dvs", "--train-per-class", "3", "--test-per-class", "1"], "batch_size"),
+        pytest.param(["run", "cifar10-dvs", "--train-per-class", "3", "--test-per-class", "1"], "batch_size", marks=needs_data),
     ],
 )
-def test_bad_options_are_usage_errors(args, match) -> None:
-    res = runner.invoke(app, args)
+def test_bad_options_are_usage_errors(args, match, tmp_path) -> None:
+    res = runner.invoke(app, [*args, "--out", str(tmp_path)])
     assert res.exit_code == 2 and match in res.output
+    assert not any(tmp_path.iterdir())  # no half-made results folder

@@ -236,40 +236,35 @@ _SNN_HELP = {
 }
 
 
-@run_app.command("cifar10")
-def run_cifar10_cmd(
-    recipe: str = typer.Option("cpu", help=_SNN_HELP["recipe"]), neuron: str = typer.Option("device,ideal,binary", help=_SNN_HELP["neuron"]),
-    epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), batch_size: int = typer.Option(0, help=_SNN_HELP["batch"]),
-    budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
-    spread: float = typer.Option(0.0, help=_SNN_HELP["spread"]), read_noise: float = typer.Option(0.0, help=_SNN_HELP["noise"]),
-    alpha: float = typer.Option(0.5, help=_SNN_HELP["alpha"]), clock_ps: float = typer.Option(300.0, help=_SNN_HELP["clock"]),
-    train_per_class: int = typer.Option(0, help="Training images per class (0 = all 5000; 10 % of them are validation)."),
-    test_per_class: int = typer.Option(0, help="Test images per class (0 = all 1000)."),
-    data_dir: Path = typer.Option(None, help="Folder holding cifar10/*.npz or cifar-10-batches-py/ (default: $MTJNN_DATA)."),
-    seed: int = typer.Option(0), resume: Path = typer.Option(None, help=_SNN_HELP["resume"]),
-    threads: int = typer.Option(0, help=_THREADS), out: Path = typer.Option(Path("results")),
-) -> None:
-    """CIFAR-10 with deep SNNs of device-fitted, ideal signed and binary LIF neurons, side by side (seed 001)."""
-    _run_snn("cifar10", recipe, neuron, epochs, batch_size, budget_min, spread, read_noise, alpha, clock_ps, train_per_class, test_per_class,
-             data_dir, seed, resume, threads, out)
+def _snn_command(dataset: str, doc: str, data_help: str, train_help: str, test_help: str):
+    """The `mtjnn run <dataset>` command of a deep-SNN data set (one option list for both)."""
+
+    def command(
+        recipe: str = typer.Option("cpu", help=_SNN_HELP["recipe"]), neuron: str = typer.Option("device,ideal,binary", help=_SNN_HELP["neuron"]),
+        epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), batch_size: int = typer.Option(0, help=_SNN_HELP["batch"]),
+        budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
+        spread: float = typer.Option(0.0, help=_SNN_HELP["spread"]), read_noise: float = typer.Option(0.0, help=_SNN_HELP["noise"]),
+        alpha: float = typer.Option(0.5, help=_SNN_HELP["alpha"]), clock_ps: float = typer.Option(300.0, help=_SNN_HELP["clock"]),
+        train_per_class: int = typer.Option(0, help=train_help), test_per_class: int = typer.Option(0, help=test_help),
+        data_dir: Path = typer.Option(None, help=data_help), seed: int = typer.Option(0),
+        resume: Path = typer.Option(None, help=_SNN_HELP["resume"]),
+        threads: int = typer.Option(0, help=_THREADS), out: Path = typer.Option(Path("results")),
+    ) -> None:
+        _run_snn(dataset, recipe, neuron, epochs, batch_size, budget_min, spread, read_noise, alpha, clock_ps, train_per_class,
+                 test_per_class, data_dir, seed, resume, threads, out)
+
+    command.__doc__ = doc
+    return command
 
 
-@run_app.command("cifar10-dvs")
-def run_cifar10_dvs_cmd(
-    recipe: str = typer.Option("cpu", help=_SNN_HELP["recipe"]), neuron: str = typer.Option("device,ideal,binary", help=_SNN_HELP["neuron"]),
-    epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), batch_size: int = typer.Option(0, help=_SNN_HELP["batch"]),
-    budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
-    spread: float = typer.Option(0.0, help=_SNN_HELP["spread"]), read_noise: float = typer.Option(0.0, help=_SNN_HELP["noise"]),
-    alpha: float = typer.Option(0.5, help=_SNN_HELP["alpha"]), clock_ps: float = typer.Option(300.0, help=_SNN_HELP["clock"]),
-    train_per_class: int = typer.Option(0, help="Training recordings per class (0 = all 900; 10 % of them are validation)."),
-    test_per_class: int = typer.Option(0, help="Test recordings per class (0 = all 100)."),
-    data_dir: Path = typer.Option(None, help="Folder holding CIFAR10-DVS in its published layout; without it the set is EMULATED from cifar10/."),
-    seed: int = typer.Option(0), resume: Path = typer.Option(None, help=_SNN_HELP["resume"]),
-    threads: int = typer.Option(0, help=_THREADS), out: Path = typer.Option(Path("results")),
-) -> None:
-    """CIFAR10-DVS (real recordings, or emulated from CIFAR-10 when absent) with the three neuron types (seed 001)."""
-    _run_snn("cifar10-dvs", recipe, neuron, epochs, batch_size, budget_min, spread, read_noise, alpha, clock_ps, train_per_class, test_per_class,
-             data_dir, seed, resume, threads, out)
+run_app.command("cifar10")(_snn_command(
+    "cifar10", "CIFAR-10 with deep SNNs of device-fitted, ideal signed and binary LIF neurons, side by side (seed 001).",
+    "Folder holding cifar10/*.npz or cifar-10-batches-py/ (default: $MTJNN_DATA).",
+    "Training images per class (0 = all 5000; 10 % of them are validation).", "Test images per class (0 = all 1000)."))
+run_app.command("cifar10-dvs")(_snn_command(
+    "cifar10-dvs", "CIFAR10-DVS (real recordings, or EMULATED from CIFAR-10 when absent) with the three neuron types (seed 001).",
+    "Folder holding CIFAR10-DVS in its published layout; without it the set is EMULATED from cifar10/.",
+    "Training recordings per class (0 = all 900; 10 % of them are validation).", "Test recordings per class (0 = all 100)."))
 
 
 # --- end run commands ---

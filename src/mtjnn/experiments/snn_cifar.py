@@ -225,20 +225,21 @@ def run(config: SnnConfig, out_root: str | Path = "results", resume: str | Path 
     ctx = distributed_context()
     if resume is not None:
         out = Path(resume)
-        saved = json.loads((out / "config.json").read_text())
-        config = _config_from_json(saved)
-    else:
-        out = results_dir(config.dataset, out_root) if ctx.main else None
-        if ctx.world > 1:
-            out = _broadcast_path(out, ctx)
+        if not (out / "config.json").exists():
+            raise ValueError(f"resume = {str(out)!r} holds no config.json; allowed: a results/<dataset>/<stamp> folder of this command")
+        config = _config_from_json(json.loads((out / "config.json").read_text()))
     rec = config.recipe_settings()
-    if ctx.main:
-        save_json(out / "config.json", config)
     started = time.perf_counter()
     data = load_data(config, rec)
     if data.train.y.shape[0] < rec.train.batch_size:
         raise ValueError(f"batch_size = {rec.train.batch_size} exceeds the {data.train.y.shape[0]} training samples "
                          f"(train_per_class = {config.train_per_class}); allowed: batch_size <= training samples")
+    if resume is None:  # the folder is made only once the inputs are known to be good
+        out = results_dir(config.dataset, out_root) if ctx.main else None
+        if ctx.world > 1:
+            out = _broadcast_path(out, ctx)
+        if ctx.main:
+            save_json(out / "config.json", config)
     params, fit_summary = device_neuron(config) if "device" in config.neurons else (None, None)
     metrics: dict[str, Any] = {"dataset": config.dataset, "data": data.metadata, "recipe": dataclasses.asdict(rec),
                                "emulated": bool(data.metadata.get("emulated", False)), "device_fit": fit_summary,
