@@ -203,7 +203,7 @@ def run_signed_lif_cmd(
 
 # (deep SNNs, seed 001)
 def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, batch_size: int, budget_min: float, spread: float, read_noise: float,
-             alpha: float, clock_ps: float, train_per_class: int, test_per_class: int, data_dir: Path | None, seed: int,
+             device_reset: str, alpha: float, clock_ps: float, train_per_class: int, test_per_class: int, data_dir: Path | None, seed: int,
              resume: Path | None, threads: int, out: Path) -> None:
     from .devices.signed_lif_macrospin import OrthogonalMTJ
     from .experiments.snn_cifar import SnnConfig, run
@@ -213,7 +213,7 @@ def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, batch_size: in
         config = SnnConfig(
             dataset=dataset, recipe=recipe, neurons=tuple(n.strip() for n in neuron.split(",") if n.strip()),
             device=OrthogonalMTJ(alpha=alpha), clock=clock_ps * 1e-12, beta_spread=spread, theta_spread=spread,
-            read_noise=read_noise, epochs=epochs or None, batch_size=batch_size or None, time_budget_s=budget_min * 60 if budget_min > 0 else None,
+            read_noise=read_noise, device_reset=device_reset, epochs=epochs or None, batch_size=batch_size or None, time_budget_s=budget_min * 60 if budget_min > 0 else None,
             train_per_class=train_per_class or None, test_per_class=test_per_class or None,
             data_dir=None if data_dir is None else str(data_dir), seed=seed,
         )
@@ -230,6 +230,7 @@ _SNN_HELP = {
     "budget": "Wall-time budget per neuron type, minutes (0 = none): training stops after the epoch that would exceed it.",
     "spread": "Device neuron: relative device-to-device sigma of beta and of the thresholds.",
     "noise": "Device neuron: read-noise sigma on the membrane, in units of the threshold.",
+    "reset": "Device neuron's reset: fitted (the junction's, below rest) or zero (ablation: the ideal's hard reset).",
     "alpha": "Damping of the fitted junction (docs/signed_lif.md).",
     "clock": "Device clock (one network step), ps.",
     "resume": "A previous results folder: continue it with its saved configuration (other options are ignored).",
@@ -244,13 +245,13 @@ def _snn_command(dataset: str, doc: str, data_help: str, train_help: str, test_h
         epochs: int = typer.Option(0, help=_SNN_HELP["epochs"]), batch_size: int = typer.Option(0, help=_SNN_HELP["batch"]),
         budget_min: float = typer.Option(20.0, help=_SNN_HELP["budget"]),
         spread: float = typer.Option(0.0, help=_SNN_HELP["spread"]), read_noise: float = typer.Option(0.0, help=_SNN_HELP["noise"]),
-        alpha: float = typer.Option(0.5, help=_SNN_HELP["alpha"]), clock_ps: float = typer.Option(300.0, help=_SNN_HELP["clock"]),
+        device_reset: str = typer.Option("fitted", help=_SNN_HELP["reset"]), alpha: float = typer.Option(0.5, help=_SNN_HELP["alpha"]), clock_ps: float = typer.Option(300.0, help=_SNN_HELP["clock"]),
         train_per_class: int = typer.Option(0, help=train_help), test_per_class: int = typer.Option(0, help=test_help),
         data_dir: Path = typer.Option(None, help=data_help), seed: int = typer.Option(0),
         resume: Path = typer.Option(None, help=_SNN_HELP["resume"]),
         threads: int = typer.Option(0, help=_THREADS), out: Path = typer.Option(Path("results")),
     ) -> None:
-        _run_snn(dataset, recipe, neuron, epochs, batch_size, budget_min, spread, read_noise, alpha, clock_ps, train_per_class,
+        _run_snn(dataset, recipe, neuron, epochs, batch_size, budget_min, spread, read_noise, device_reset, alpha, clock_ps, train_per_class,
                  test_per_class, data_dir, seed, resume, threads, out)
 
     command.__doc__ = doc

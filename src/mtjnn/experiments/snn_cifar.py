@@ -46,6 +46,7 @@ from .snn_training import DistributedContext, Split, TrainSettings, distributed_
 
 DATASETS = ("cifar10", "cifar10-dvs")
 RECIPES = ("cpu", "paper")
+DEVICE_RESETS = ("fitted", "zero")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ CPU_EPOCHS = {"cifar10": 12, "cifar10-dvs": 30}
 class SnnConfig:
     """Inputs of ``run``. dataset, recipe, neurons (subset of device / ideal / binary, trained in turn), device (the
     junction fitted for the device neuron) and its clock (s), beta_spread / theta_spread / read_noise of the device
-    neuron, epochs / batch_size / time_budget_s (override the recipe; None keeps it), train_per_class / test_per_class (subsets
+    neuron, device_reset ("fitted", or "zero": the ablation with the ideal's hard reset), epochs / batch_size / time_budget_s (override the recipe; None keeps it), train_per_class / test_per_class (subsets
     for quick runs; None = all), data_dir, seed."""
 
     dataset: str = "cifar10"
@@ -91,6 +92,7 @@ class SnnConfig:
     beta_spread: float = 0.0
     theta_spread: float = 0.0
     read_noise: float = 0.0
+    device_reset: str = "fitted"
     epochs: int | None = None
     batch_size: int | None = None
     time_budget_s: float | None = 20 * 60.0
@@ -107,6 +109,7 @@ class SnnConfig:
         for n in self.neurons:
             check_choice("neuron", n, NEURONS)
         check_range("clock", self.clock, 10e-12, 100e-9, unit="s")
+        check_choice("device_reset", self.device_reset, DEVICE_RESETS)
         if self.epochs is not None:
             check_range("epochs", self.epochs, 1, 100_000)
         if self.batch_size is not None:
@@ -217,6 +220,8 @@ def device_neuron(config: SnnConfig) -> tuple[SignedLIFParams, dict[str, Any]]:
     """Fit the device's signed LIF now (one LLGS bank + fit, ~10 s) and return its network form and the fit summary."""
     fit, _, _ = fit_device(config.device, config.clock, seed=config.seed)
     params = fit.model.discrete(config.clock).with_variability(config.beta_spread, config.theta_spread, config.read_noise)
+    if config.device_reset == "zero":
+        params = dataclasses.replace(params, reset_value=0.0)
     return params, fit.summary()
 
 
