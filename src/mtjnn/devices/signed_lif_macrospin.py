@@ -210,8 +210,9 @@ class OrthogonalMTJ:
         return NeuronTraces.from_magnetization(traj.times, traj.m, values, clock, samples_per_clock, self, keep_every=sub)
 
     def response(self, inputs: torch.Tensor, generator: torch.Generator | None = None, *, clock: float = 1e-10) -> torch.Tensor:
-        """Spikes (B, K) of B junctions for current sequences ``inputs`` (B, K) in A (``DeviceModel`` contract)."""
-        return self.run(inputs, clock, generator=generator).spikes
+        """Spikes (B, K) of B junctions for current sequences ``inputs`` (B, K) in A (``DeviceModel`` contract; the
+        spikes come back as a tensor of the inputs' dtype)."""
+        return torch.as_tensor(self.run(inputs, clock, generator=generator).spikes, dtype=inputs.dtype)
 
 
 @dataclass(frozen=True)
