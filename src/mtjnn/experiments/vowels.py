@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from ..circuits.series_chain import SeriesChain
+from ..data.synthetic_vowels import synthetic_vowels
 from ..data.vowels import DEFAULT_VOWELS, SPLIT_BY, load_vowels, make_splits
 from ..devices.mtj import (
     MTJ,
@@ -38,13 +39,30 @@ from ..devices.mtj import (
     MacrospinSwitching,
     paper_switching_currents,
 )
-from ..nn.chain_classifier import ChainClassifier, HardwareRuleConfig, SmoothedTrainingConfig, fit_smoothed, train_hardware
-from ..nn.mlp_baseline import MLPConfig, train_mlp
+from ..nn.chain_classifier import (
+    ChainClassifier,
+    HardwareRuleConfig,
+    InputMap,
+    SmoothedTrainingConfig,
+    fit_smoothed,
+    refit_thresholds,
+    select_by_validation,
+    train_hardware,
+)
+from ..nn.chain_software import STRICT_FIT
+from ..nn.mlp_baseline import FirstLayer, MLPConfig, train_mlp
 from ..validation import check_choice, check_range
 from .common import Checkpoint, results_dir, save_json, seed_everything, summary_table
 from .vowels_analysis import ceiling_analysis
 from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
 
+#: ``paper``: our reading of the seed (its S3 preprocessing): the 26 input-map coefficients (and the MLPs'
+#: input layers) fitted once on all samples; cell table and thresholds (software), control currents (the
+#: ±10 uA rule) and the MLPs' output layers on each split's training part. ``strict``: everything on the
+#: training part, the map's regularization chosen by cross-validation inside it.
+PROTOCOLS = ("paper", "strict")
+#: "hillenbrand": the seed's data; "synthetic": Peterson & Barney (1952) means with talker/token spreads.
+CORPORA = ("hillenbrand", "synthetic")
 PAPER = {"chain_train": 0.966, "chain_test": 0.964, "mlp_47": 0.95, "energy_per_input_pj": "1 + 0.2 N"}
 
 
@@ -54,7 +72,7 @@ class VowelsConfig:
 
     splits: int = 10
     test_fraction: float = 0.2
-    split_by: str = "speaker"
+    split_by: str = "sample"
     seed: int = 0
     vowels: tuple[str, ...] = DEFAULT_VOWELS
     group: str = "w"
@@ -79,11 +97,15 @@ class VowelsConfig:
     sweep_realisations: int = 20
     analysis: bool = False
     data_path: str | None = None
+    corpus: str = "hillenbrand"
+    synthetic_speakers: int = 37
 
     def __post_init__(self) -> None:
         check_range("splits", self.splits, 1, 1000)
         check_range("test_fraction", self.test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
         check_choice("split_by", self.split_by, SPLIT_BY)
+        check_choice("corpus", self.corpus, CORPORA)
+        check_range("synthetic_speakers", self.synthetic_speakers, 5, 100_000)
         check_range("n_devices", self.n_devices, 1, 8)
         check_range("hardware_steps", self.hardware_steps, 0, 100_000)
         check_range("step_current", self.step_current, 0.0, 1e-3, low_inclusive=False, unit="A")
@@ -100,6 +122,14 @@ class VowelsConfig:
         check_range("sweep_realisations", self.sweep_realisations, 1, 100_000)
 
 
+def load_corpus(config: VowelsConfig):
+    """The run's ``VowelData``: Hillenbrand's women (``vowels``, 12 formants) or the synthetic Peterson & Barney
+    corpus (``synthetic_speakers`` talkers, its seven vowels, F1-F3; seeded by ``seed``)."""
+    if config.corpus == "synthetic":
+        return synthetic_vowels(config.synthetic_speakers, seed=config.seed + 101)
+    return load_vowels(config.vowels, config.group, path=config.data_path)
+
+
 def _chain(switching) -> SeriesChain:
     return SeriesChain(MTJ(switching=switching, junction=JunctionParams()))
 
@@ -108,33 +138,54 @@ def _thermal_accuracy(clf: ChainClassifier, x, y, chain: SeriesChain, trials: in
     return np.array([float(clf.accuracy(x, y, chain, gen)) for _ in range(trials)])
 
 
-def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: dict, gen: torch.Generator) -> dict:
-    """Everything measured on one split (plain numbers and small arrays)."""
+def _software(protocol: str, config: VowelsConfig, data, tr: np.ndarray, full: dict, seed: int) -> tuple[ChainClassifier, dict]:
+    """Software-trained chain of one protocol on the training part ``tr`` (see ``PROTOCOLS``)."""
     x, y = data.features, data.labels
-    n = config.n_devices
-    i_sw = paper_switching_currents(n)
+    i_sw = paper_switching_currents(config.n_devices)
+    if protocol == "paper":
+        return refit_thresholds(classifier_from_record(full["chain"]), x[tr], y[tr]), {}
+    clf, _, info = select_by_validation(x[tr], y[tr], i_sw, replace(STRICT_FIT, seed=seed), groups=np.asarray(data.speakers)[tr])
+    return clf, info
+
+
+def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: dict, full: dict, gen: torch.Generator) -> dict:
+    """Everything measured on one split (plain numbers and small arrays); keys start with the protocol name."""
+    x, y = data.features, data.labels
+    i_sw = paper_switching_currents(config.n_devices)
     cold = _chain(CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse))
     hot = _chain(CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse, temperature=config.temperature))
     rule = HardwareRuleConfig(steps=config.hardware_steps, step_current=config.step_current, seed=int(gen.initial_seed()))
     out: dict = {}
-    started = time.perf_counter()
-    soft, report = fit_smoothed(x[tr], y[tr], i_sw, SmoothedTrainingConfig(seed=int(gen.initial_seed())))
-    out["time_smoothed_s"] = time.perf_counter() - started
-    clf, hist = train_hardware(soft, cold, x[tr], y[tr], rule, x[te], y[te])
-    out["time_training_s"] = time.perf_counter() - started
-    tuned, _ = train_hardware(soft, cold, x[tr], y[tr], replace(rule, initial_control=None), x[te], y[te])
-    for name, model in (("smoothed", soft), ("rule", clf), ("rule_from_smoothed", tuned),
-                        ("rule_nearest", replace(clf, spare="nearest"))):
-        out[f"{name}_train"] = float(model.accuracy(x[tr], y[tr], cold))
-        out[f"{name}_test"] = float(model.accuracy(x[te], y[te], cold))
-    out["smoothed_report_train"] = report.train_accuracy
-    out["cells"] = clf.cells.tolist()
+    models: dict = {}
+    for protocol in PROTOCOLS:
+        started = time.perf_counter()
+        soft, info = _software(protocol, config, data, tr, full, int(gen.initial_seed()))
+        clf, hist = train_hardware(soft, cold, x[tr], y[tr], rule, x[te], y[te])
+        out[f"{protocol}_time_training_s"] = time.perf_counter() - started
+        out[f"{protocol}_selection"] = info
+        tuned, _ = train_hardware(soft, cold, x[tr], y[tr], replace(rule, initial_control=None))
+        for name, model in (("software", soft), ("rule", clf), ("rule_from_software", tuned),
+                            ("rule_error_spare", replace(clf, spare="error"))):
+            out[f"{protocol}_{name}_train"] = float(model.accuracy(x[tr], y[tr], cold))
+            out[f"{protocol}_{name}_test"] = float(model.accuracy(x[te], y[te], cold))
+        out[f"{protocol}_rule_unowned_test"] = float((clf.table[clf.run(x[te], cold).configuration] < 0).double().mean())
+        out[f"{protocol}_curve_train"] = hist.train_accuracy.tolist()
+        out[f"{protocol}_curve_test"] = hist.test_accuracy.tolist()
+        for hidden in (1, 2):
+            mlp = MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts, seed=int(gen.initial_seed()))
+            layer = first_layer_from_record(full[f"mlp{hidden}"]) if protocol == "paper" else None
+            res = train_mlp(x[tr], y[tr], x[te], y[te], mlp, groups=np.asarray(data.speakers)[tr], first_layer=layer)
+            out[f"{protocol}_mlp{hidden}_train"], out[f"{protocol}_mlp{hidden}_test"] = res.train_accuracy, res.test_accuracy
+            out[f"mlp{hidden}_params"] = res.n_parameters
+            out[f"{protocol}_mlp{hidden}_curve"] = [res.epochs.tolist(), res.test_curve.tolist()]
+        models[protocol] = (soft, clf, hist)
+    # the headline chain (paper protocol, rule from -500 uA) in detail, at 300 K and with LLGS junctions
+    soft, clf, hist = models["paper"]
+    out["table"] = clf.table.tolist()
     out["map_weight_a_per_hz"] = clf.input_map.weight.tolist()
     out["map_bias_a"] = clf.input_map.bias.tolist()
     out["switching_estimate_a"] = clf.switching_estimate.tolist()
     out["control_a"] = clf.control.tolist()  # A, rows: input A, input B
-    out["curve_train"] = hist.train_accuracy.tolist()
-    out["curve_test"] = hist.test_accuracy.tolist()
     out["curve_control"] = hist.control.tolist()
     out["pred_test"] = clf.predict(x[te], cold).tolist()
     out["true_test"] = y[te].tolist()
@@ -151,7 +202,7 @@ def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: di
         started = time.perf_counter()
         res = clf.run(x, chain, gen)
         out[f"{label}_time_s"] = time.perf_counter() - started
-        pred = clf.lut()[res.configuration].numpy()
+        pred = clf.classify(res.configuration, clf.input_map(x)).numpy()
         out[f"{label}_train"] = float(np.mean(pred[tr] == y[tr]))
         out[f"{label}_test"] = float(np.mean(pred[te] == y[te]))
         out[f"{label}_energy_j"] = float(chain.energy(res).mean())
@@ -161,13 +212,6 @@ def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: di
             _, mh = train_hardware(soft, chain, x[tr], y[tr], rule, x[te], y[te], generator=gen, eval_every=0)
             out[f"{label}_rule_train"], out[f"{label}_rule_test"] = float(mh.train_accuracy[-1]), float(mh.test_accuracy[-1])
             out[f"{label}_rule_time_s"] = time.perf_counter() - started
-    for hidden in (1, 2):
-        mlp = MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts, seed=int(gen.initial_seed()))
-        res = train_mlp(x[tr], y[tr], x[te], y[te], mlp, groups=np.asarray(data.speakers)[tr])
-        out[f"mlp{hidden}_train"], out[f"mlp{hidden}_test"] = res.train_accuracy, res.test_accuracy
-        out[f"mlp{hidden}_weight_decay"], out[f"mlp{hidden}_stopped_epoch"] = res.weight_decay, res.stopped_epoch
-        out[f"mlp{hidden}_params"] = res.n_parameters
-        out[f"mlp{hidden}_curve"] = [res.epochs.tolist(), res.test_curve.tolist()]
     return out
 
 
@@ -176,14 +220,15 @@ def _sweeps(config: VowelsConfig, data, splits, gen: torch.Generator) -> dict:
     x, y = data.features, data.labels
     rule = HardwareRuleConfig(steps=config.hardware_steps, step_current=config.step_current)
     var = {s: {"deployed": [], "retrained": []} for s in config.sweep_sigmas}
-    by_n = {n: {"smoothed": [], "rule": []} for n in config.sweep_devices}
+    by_n = {n: {"software": [], "rule": []} for n in config.sweep_devices}
+    maps = {n: fit_smoothed(x, y, paper_switching_currents(n), SmoothedTrainingConfig(seed=config.seed))[0] for n in config.sweep_devices}
     for tr, te in splits[: config.sweep_splits]:
-        for n in config.sweep_devices:
+        for n in config.sweep_devices:  # paper protocol: the map of all data, thresholds and table on the split
             i_sw = paper_switching_currents(n)
             nominal = CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse)
-            soft, _ = fit_smoothed(x[tr], y[tr], i_sw, SmoothedTrainingConfig(seed=int(gen.initial_seed())))
+            soft = refit_thresholds(maps[n], x[tr], y[tr])
             clf, _ = train_hardware(soft, _chain(nominal), x[tr], y[tr], rule)
-            by_n[n]["smoothed"].append(float(soft.accuracy(x[te], y[te], _chain(nominal))))
+            by_n[n]["software"].append(float(soft.accuracy(x[te], y[te], _chain(nominal))))
             by_n[n]["rule"].append(float(clf.accuracy(x[te], y[te], _chain(nominal))))
             if n != config.n_devices:
                 continue
@@ -229,6 +274,36 @@ def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.G
             "compact_w_a": compact.i_c / compact.delta, "compact_delta": compact.delta, "compact_i_c_a": compact.i_c}
 
 
+def classifier_record(clf: ChainClassifier) -> dict:
+    """A chain classifier as plain lists (for checkpoints and metrics)."""
+    return {"weight_a_per_hz": clf.input_map.weight.tolist(), "bias_a": clf.input_map.bias.tolist(), "control_a": clf.control.tolist(),
+            "table": clf.table.tolist(), "switching_estimate_a": clf.switching_estimate.tolist(), "spare": clf.spare}
+
+
+def classifier_from_record(rec: dict) -> ChainClassifier:
+    return ChainClassifier(InputMap(torch.tensor(rec["weight_a_per_hz"]), torch.tensor(rec["bias_a"])), torch.tensor(rec["control_a"]),
+                           torch.tensor(rec["table"]), torch.tensor(rec["switching_estimate_a"]), rec["spare"])
+
+
+def first_layer_from_record(rec: dict) -> FirstLayer:
+    return FirstLayer(*(np.asarray(rec[k]) for k in ("mean", "std", "weight", "bias")))
+
+
+def _full_data_fits(config: VowelsConfig, data) -> dict:
+    """The ``paper`` protocol's preprocessing, fitted once on all samples: the chain's input map (with the
+    thresholds and table of that fit, which the splits refit) and the MLPs' input layers."""
+    x, y = data.features, data.labels
+    started = time.perf_counter()
+    clf, report = fit_smoothed(x, y, paper_switching_currents(config.n_devices), SmoothedTrainingConfig(seed=config.seed))
+    out = {"chain": classifier_record(clf), "chain_all_data_accuracy": report.train_accuracy, "chain_time_s": time.perf_counter() - started}
+    for hidden in (1, 2):
+        mlp = MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts, seed=config.seed)
+        res = train_mlp(x, y, x, y, mlp, groups=np.asarray(data.speakers))
+        out[f"mlp{hidden}"] = {k: np.asarray(v).tolist() for k, v in res.first_layer._asdict().items()}
+        out[f"mlp{hidden}_all_data_accuracy"] = res.train_accuracy
+    return out
+
+
 def _mean_std(values) -> tuple[float, float]:
     arr = np.asarray(values, dtype=float)
     return float(arr.mean()), float(arr.std())
@@ -239,7 +314,7 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     from tqdm.auto import tqdm
 
     seed_everything(config.seed)
-    data = load_vowels(config.vowels, config.group, path=config.data_path)
+    data = load_corpus(config)
     splits = make_splits(data, config.splits, config.test_fraction, config.seed, config.split_by)
     out = Path(resume) if resume is not None else results_dir("vowels", out_root)
     save_json(out / "config.json", config)
@@ -273,9 +348,12 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
         if "macrospin_thermal" in state["setup"]:
             hk = torch.tensor(state["setup"]["macrospin_thermal"]["anisotropy_field_t"])
             macro_chains["macrospin_300k"] = _chain(replace(macro_params, anisotropy_field=hk, temperature=config.temperature))
+    if "full_data" not in state:
+        state["full_data"] = _full_data_fits(config, data)
+        ckpt.save(state)
     for i in tqdm(range(len(state["splits"]), config.splits), desc="vowels: splits", initial=len(state["splits"]), total=config.splits):
         split_gen = torch.Generator().manual_seed(config.seed * 1000 + i)
-        state["splits"].append(_split(config, data, *splits[i], macro_chains, split_gen))
+        state["splits"].append(_split(config, data, *splits[i], macro_chains, state["full_data"], split_gen))
         ckpt.save(state)
     per = state["splits"]
     if config.sweep and "sweeps" not in state:
@@ -304,8 +382,8 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
 
 
 def _metrics(config: VowelsConfig, data, per: list[dict], state: dict) -> dict:
-    keys = ["smoothed", "rule", "rule_from_smoothed", "rule_nearest", "mlp1", "mlp2", "macrospin_0k", "macrospin_300k", "macrospin_0k_rule",
-            "macrospin_300k_rule"]
+    keys = [f"{p}_{name}" for p in PROTOCOLS for name in ("software", "rule", "rule_from_software", "rule_error_spare", "mlp1", "mlp2")]
+    keys += ["macrospin_0k", "macrospin_300k", "macrospin_0k_rule", "macrospin_300k_rule"]
     acc = {}
     for k in keys:
         if f"{k}_test" in per[0]:
@@ -329,17 +407,22 @@ def _metrics(config: VowelsConfig, data, per: list[dict], state: dict) -> dict:
         energy["macrospin_pulse_s"] = config.macrospin_pulse
     metrics = {
         "paper": PAPER,
-        "data": {"vowels": data.vowels, "group": config.group, "speakers": data.n_speakers, "samples": data.n_samples,
+        "data": {"corpus": config.corpus, "vowels": data.vowels, "group": config.group, "speakers": data.n_speakers, "samples": data.n_samples,
                  "features": data.feature_names, "dropped_speakers": data.dropped_speakers},
         "accuracy": acc,
         "parameters": {"chain": 2 * len(data.feature_names) + 2 + 2 * n, "mlp_12_1_7": per[0]["mlp1_params"],
                        "mlp_12_2_7": per[0]["mlp2_params"]},
         "energy": energy,
-        "speed": {"training_s": _mean_std([p["time_training_s"] for p in per]),
-                  "smoothed_s": _mean_std([p["time_smoothed_s"] for p in per])},
+        "protocols": {"paper": "26 map coefficients (and the MLPs' input layers) fitted on all samples as preprocessing; "
+                               "thresholds + cell table (software), control currents (±10 uA rule) and MLP output layers "
+                               "on each split's training part",
+                      "strict": "everything on the training part; the map's regularization chosen by 3-fold "
+                                "cross-validation (by talker) inside it"},
+        "unowned_test_fraction": {pr: _mean_std([p[f"{pr}_rule_unowned_test"] for p in per]) for pr in PROTOCOLS},
+        "speed": {f"{pr}_training_s": _mean_std([p[f"{pr}_time_training_s"] for p in per]) for pr in PROTOCOLS},
         "setup": state["setup"],
-        "per_split": [{k: v for k, v in p.items() if not k.startswith(("curve", "pred", "true", "thermal_curve", "mlp1_curve",
-                                                                       "mlp2_curve"))} for p in per],
+        "full_data": {k: v for k, v in state["full_data"].items() if not k.startswith(("mlp1", "mlp2")) or k.endswith("accuracy")},
+        "per_split": [{k: v for k, v in p.items() if "curve" not in k and not k.startswith(("pred", "true"))} for p in per],
     }
     if "macrospin_0k_time_s" in per[0]:
         metrics["speed"]["macrospin_eval_s"] = _mean_std([p["macrospin_0k_time_s"] for p in per])
@@ -366,11 +449,14 @@ def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
     rows = [
         ("data", f"{m['data']['speakers']} speakers x {len(m['data']['vowels'])} vowels ({','.join(m['data']['vowels'])}), "
                  f"{config.splits} splits by {config.split_by}"),
-        ("chain, ±10 uA rule (paper protocol)", row("rule")),
-        ("chain, software (smoothed) training", row("smoothed")),
-        ("chain, rule from software currents", row("rule_from_smoothed")),
-        ("chain, rule + nearest-cell readout", row("rule_nearest")),
     ]
+    nf, nk = len(m["data"]["features"]), len(m["data"]["vowels"])
+    for pr in PROTOCOLS:
+        rows += [(f"[{pr}] chain, ±10 uA rule from -500 uA", row(f"{pr}_rule")),
+                 (f"[{pr}] chain, software fit", row(f"{pr}_software")),
+                 (f"[{pr}] chain, rule, unowned cells = errors", row(f"{pr}_rule_error_spare")),
+                 (f"[{pr}] MLP {nf}-2-{nk} ({m['parameters']['mlp_12_2_7']} params)", row(f"{pr}_mlp2")),
+                 (f"[{pr}] MLP {nf}-1-{nk} ({m['parameters']['mlp_12_1_7']} params)", row(f"{pr}_mlp1"))]
     if "macrospin_0k" in a:
         rows.append(("chain, macrospin 0 K", row("macrospin_0k")))
     if "macrospin_0k_rule" in a:
@@ -384,8 +470,6 @@ def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
          + f"  (trial spread {a['thermal_deployed']['test_trial_std'] * 100:.1f})"),
         (f"chain, {config.temperature:.0f} K {config.paper_pulse * 1e9:.0f} ns, rule in the loop", row("thermal_rule")
          + f"  (trial spread {a['thermal_rule']['test_trial_std'] * 100:.1f})"),
-        (f"MLP 12-1-7 ({m['parameters']['mlp_12_1_7']} params)", row("mlp1")),
-        (f"MLP 12-2-7 ({m['parameters']['mlp_12_2_7']} params)", row("mlp2")),
         ("paper", "chain 96.6 % train / 96.4 % test; MLP 47 params ~95 %"),
         ("energy, paper estimate", f"{m['energy']['paper_estimate_per_classification_j'] * 1e12:.1f} pJ per classification "
                                    f"({m['energy']['paper_estimate_per_input_j'] * 1e12:.1f} pJ per input)"),
@@ -395,5 +479,6 @@ def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
     if "joule_macrospin_pulse_per_classification_j" in m["energy"]:
         rows.append((f"energy, I^2 R t at {config.macrospin_pulse * 1e9:.0f} ns (LLGS)",
                      f"{m['energy']['joule_macrospin_pulse_per_classification_j'][0] * 1e12:.1f} pJ per classification"))
-    rows += [("training time (software + rule)", f"{m['speed']['training_s'][0]:.1f} s per split"), ("results", str(out))]
+    rows += [("training time (software + rule)", ", ".join(f"{pr} {m['speed'][f'{pr}_training_s'][0]:.1f} s" for pr in PROTOCOLS)
+              + " per split"), ("results", str(out))]
     return summary_table(rows, "mtjnn run vowels: MTJ-chain classifier (López et al. 2024)")

@@ -16,7 +16,7 @@ from ..nn.chain_software import SmoothedTrainingConfig, fit_smoothed, lda_projec
 def ceiling_analysis(config, data: VowelData, splits: list[tuple[np.ndarray, np.ndarray]]) -> dict:
     """Exploratory (not the default): software-trained chain test accuracy for every 37-talker vowel set;
     references on the default set: 12-D and 2-D LDA nearest class mean (fitted on the training set), and an
-    *oracle* chain fitted on train + test (32 candidates, 600 steps), an estimate of the ceiling of the
+    *oracle* chain fitted on train + test (``fit_smoothed`` with its exact finish), an estimate of the ceiling of the
     2-D chain on these data (it sees the test samples: not a result, a bound)."""
     i_sw = paper_switching_currents(config.n_devices)
     chain = SeriesChain(MTJ(CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse)))
@@ -38,7 +38,7 @@ def ceiling_analysis(config, data: VowelData, splits: list[tuple[np.ndarray, np.
             means = np.stack([u[tr][y[tr] == c].mean(0) for c in range(k)])
             ref[key].append(float(np.mean(((u[te][:, None] - means[None]) ** 2).sum(-1).argmin(1) == y[te])))
         both = np.concatenate([tr, te])
-        oracle, _ = fit_smoothed(x[both], y[both], i_sw, SmoothedTrainingConfig(seed=i, n_candidates=32, iterations=600))
+        oracle, _ = fit_smoothed(x[both], y[both], i_sw, SmoothedTrainingConfig(seed=i))
         ref["oracle_chain_all"].append(float(oracle.accuracy(x[both], y[both], chain)))
         ref["oracle_chain_test"].append(float(oracle.accuracy(x[te], y[te], chain)))
     return {"software_chain_test_by_vowel_set": subsets, "references": ref}

@@ -52,8 +52,7 @@ def plot_switching_map(config, data, split: tuple[np.ndarray, np.ndarray], rec: 
     theta = np.asarray(rec["switching_estimate_a"])[None, :] - np.asarray(rec["control_a"])  # (2, N) A
     currents = data.features @ w.T + b  # (S, 2) A
     n = theta.shape[1]
-    lut = np.full((n + 1) ** 2, -1)
-    lut[np.asarray(rec["cells"])] = np.arange(len(rec["cells"]))
+    lut = np.asarray(rec["table"])
     lo = min(currents.min(), theta.min()) - 50e-6
     hi = max(currents.max(), theta.max()) + 50e-6
     grid = np.linspace(lo, hi, 400)
@@ -61,7 +60,7 @@ def plot_switching_map(config, data, split: tuple[np.ndarray, np.ndarray], rec: 
     n_a = (ia[..., None] > theta[0]).sum(-1)
     n_b = (ib[..., None] > theta[1]).sum(-1)
     cls = lut[n_a * (n + 1) + n_b]
-    k = len(rec["cells"])
+    k = data.n_classes
     colors = [plt.cm.tab10(i) for i in range(k)]
     cmap = ListedColormap([(0.85, 0.85, 0.85, 1.0)] + [(*c[:3], 0.35) for c in colors])
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
@@ -80,7 +79,7 @@ def plot_switching_map(config, data, split: tuple[np.ndarray, np.ndarray], rec: 
     ax.set_ylim(grid[0] * 1e6, grid[-1] * 1e6)
     ax.set_xlabel("input I_A (uA)")
     ax.set_ylabel("input I_B (uA)")
-    ax.set_title("switching map after training (split 0; o train, ^ test; grey = unassigned)", fontsize=9)
+    ax.set_title("switching map, paper protocol, ±10 uA rule (split 0; o train, ^ test; grey = unowned)", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -92,8 +91,9 @@ def plot_learning_curves(per: list[dict], path: Path) -> None:
     plt = _plt()
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     ax = axes[0]
-    for key, label, color in (("curve_train", "train (0 K)", "C0"), ("curve_test", "test (0 K)", "C1"),
-                              ("thermal_curve_test", "test (300 K, rule in the loop)", "C3")):
+    for key, label, color in (("paper_curve_train", "paper protocol, train (0 K)", "C0"), ("paper_curve_test", "paper protocol, test (0 K)", "C1"),
+                              ("strict_curve_test", "strict protocol, test (0 K)", "C2"),
+                              ("thermal_curve_test", "paper, test (300 K, rule in the loop)", "C3")):
         arr = np.array([p[key] for p in per]) * 100
         m, s = arr.mean(0), arr.std(0)
         steps = np.arange(arr.shape[1])
@@ -113,11 +113,14 @@ def plot_learning_curves(per: list[dict], path: Path) -> None:
     ax.set_title("control currents, split 0")
     ax.legend(fontsize=7, ncol=2)
     ax = axes[2]
-    for hidden, color in ((1, "C2"), (2, "k")):
-        epochs = np.array(per[0][f"mlp{hidden}_curve"][0])
-        arr = np.array([p[f"mlp{hidden}_curve"][1] for p in per]) * 100
-        ax.plot(epochs, arr.mean(0), color=color, label=f"MLP 12-{hidden}-7 ({per[0][f'mlp{hidden}_params']} params), test")
-    ax.axhline(np.mean([p["rule_test"] for p in per]) * 100, color="C1", ls="--", label="MTJ chain (32 params), test")
+    for protocol, ls in (("paper", "-"), ("strict", ":")):
+        for hidden, color in ((1, "C2"), (2, "k")):
+            epochs = np.array(per[0][f"{protocol}_mlp{hidden}_curve"][0])
+            arr = np.array([p[f"{protocol}_mlp{hidden}_curve"][1] for p in per]) * 100
+            ax.plot(epochs, arr.mean(0), color=color, ls=ls,
+                    label=f"[{protocol}] MLP 12-{hidden}-7 ({per[0][f'mlp{hidden}_params']} params), test")
+        ax.axhline(np.mean([p[f"{protocol}_rule_test"] for p in per]) * 100, color="C1", ls="--" if protocol == "paper" else ":",
+                   label=f"[{protocol}] MTJ chain (32 params), test")
     ax.set_xlabel("epoch (full batch)")
     ax.set_ylabel("recognition rate (%)")
     ax.set_title("software baselines")
@@ -141,7 +144,7 @@ def plot_robustness(sweeps: dict, path: Path) -> None:
     ax1.set_title("variability (compact, 0 K)")
     ax1.legend(fontsize=8)
     ns = sorted(sweeps["devices"], key=int)
-    for key, label, color in (("smoothed", "software training", "C2"), ("rule", "±10 uA rule", "C1")):
+    for key, label, color in (("software", "software fit (paper protocol)", "C2"), ("rule", "±10 uA rule (paper protocol)", "C1")):
         vals = [np.asarray(sweeps["devices"][n][key]) * 100 for n in ns]
         ax2.errorbar([int(n) for n in ns], [v.mean() for v in vals], yerr=[v.std() for v in vals], marker="s", capsize=3,
                      color=color, label=label)

@@ -67,33 +67,47 @@ class ChainClassifier:
     """Trained state of the chain classifier (SI units).
 
     input_map: the 26-coefficient map; control: (2, N) control currents I_C,i^j in A (row j = input);
-    cells: (K,) distinct configuration index assigned to each class; switching_estimate: (N,) the
-    designer's estimate of each junction's I_sw (A), used only by the hardware rule to rank junctions.
-    spare: how the lookup table reads configurations no class is assigned to: "error" (they are errors,
-    as in the seed: one configuration per class) or "nearest" (the class whose cell is nearest in
-    (n_A, n_B), L1 distance; a tie stays unassigned). Training never uses spare configurations.
+    table: ((N + 1)^2,) the class of every configuration (index n_A (N + 1) + n_B), -1 where no class
+    owns it; a class may own several configurations. switching_estimate: (N,) the designer's estimate
+    of each junction's I_sw (A), from which the estimated input thresholds theta^ = I^_sw - I_C follow.
+    spare: how an unowned configuration is read: "error" (it is an error) or "nearest" (the class of
+    the owned cell nearest to the sample in current space: L1 distance from (I_A, I_B) to the cell's
+    rectangle between the estimated thresholds; the periphery knows the currents it applied).
     """
 
     input_map: InputMap
     control: torch.Tensor
-    cells: torch.Tensor
+    table: torch.Tensor
     switching_estimate: torch.Tensor
-    spare: str = "error"
+    spare: str = "nearest"
 
     def __post_init__(self) -> None:
         check_choice("spare", self.spare, ("error", "nearest"))
         control = torch.as_tensor(self.control, dtype=torch.float64)
-        cells = torch.as_tensor(self.cells, dtype=torch.int64)
+        table = torch.as_tensor(self.table, dtype=torch.int64)
         est = torch.as_tensor(self.switching_estimate, dtype=torch.float64)
         n = est.shape[-1]
         if control.shape[-2:] != (2, n):
             raise ValueError(f"control has shape {tuple(control.shape)}; allowed: (2, N) or (D, 2, N), N = {n}")
-        if cells.ndim != 1 or len(set(cells.tolist())) != cells.numel() or int(cells.min()) < 0 or int(cells.max()) >= (n + 1) ** 2:
-            raise ValueError(f"cells = {cells.tolist()}; allowed: distinct configuration indices in [0, {(n + 1) ** 2 - 1}]")
+        if table.shape != ((n + 1) ** 2,) or int(table.min()) < -1 or int(table.max()) < 0:
+            raise ValueError(f"table has shape {tuple(table.shape)} and values {sorted(set(table.tolist()))}; allowed: "
+                             f"({(n + 1) ** 2},) class indices >= 0, -1 = unowned, at least one owned")
         check_range("control", control, -0.1, 0.1, unit="A")
         object.__setattr__(self, "control", control)
-        object.__setattr__(self, "cells", cells)
+        object.__setattr__(self, "table", table)
         object.__setattr__(self, "switching_estimate", est)
+
+    @classmethod
+    def from_cells(cls, input_map: InputMap, control: torch.Tensor, cells, switching_estimate, spare: str = "nearest") -> "ChainClassifier":
+        """One configuration per class: ``cells`` (K,) distinct configuration indices, class k owns cells[k]."""
+        est = torch.as_tensor(switching_estimate, dtype=torch.float64)
+        cells = torch.as_tensor(cells, dtype=torch.int64)
+        size = (est.shape[-1] + 1) ** 2
+        if cells.ndim != 1 or len(set(cells.tolist())) != cells.numel() or int(cells.min()) < 0 or int(cells.max()) >= size:
+            raise ValueError(f"cells = {cells.tolist()}; allowed: distinct configuration indices in [0, {size - 1}]")
+        table = torch.full((size,), -1, dtype=torch.int64)
+        table[cells] = torch.arange(cells.numel())
+        return cls(input_map, control, table, est, spare)
 
     @property
     def n_devices(self) -> int:
@@ -101,34 +115,37 @@ class ChainClassifier:
 
     @property
     def n_classes(self) -> int:
-        return int(self.cells.numel())
+        return int(self.table.max()) + 1
 
     @property
     def n_parameters(self) -> int:
         """Trained parameters: map coefficients + control currents (32 for 12 features and N = 3)."""
         return self.input_map.n_parameters + 2 * self.n_devices
 
-    def lut(self) -> torch.Tensor:
-        """(N + 1)^2 lookup table configuration -> class (-1 = unassigned; see ``spare``)."""
-        n1 = self.n_devices + 1
-        table = torch.full((n1**2,), -1, dtype=torch.int64)
-        if self.spare == "nearest":
-            config = torch.arange(n1**2)
-            dist = ((config[:, None] // n1 - self.cells[None, :] // n1).abs()
-                    + (config[:, None] % n1 - self.cells[None, :] % n1).abs())  # (C, K)
-            best = dist.min(1, keepdim=True).values
-            unique = (dist == best).sum(1) == 1
-            table = torch.where(unique, dist.argmin(1), table)
-        table[self.cells] = torch.arange(self.n_classes)
-        return table
-
-    def targets(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Target counts (t_A, t_B) of every class, each (K,)."""
-        return self.cells // (self.n_devices + 1), self.cells % (self.n_devices + 1)
+    def owned(self) -> torch.Tensor:
+        """(K, (N + 1)^2) bool: which configurations each class owns."""
+        return self.table[None, :] == torch.arange(self.n_classes)[:, None]
 
     def thresholds(self) -> torch.Tensor:
         """Estimated input thresholds theta^ = I^_sw - I_C (A), shape of ``control``."""
         return self.switching_estimate - self.control
+
+    def cell_distances(self, currents: torch.Tensor) -> torch.Tensor:
+        """L1 distance (A) from each sample's input currents (S, 2) to every configuration's rectangle in
+        current space (bounded by the sorted estimated thresholds), (..., S, (N + 1)^2)."""
+        th = self.thresholds().sort(-1).values  # (..., 2, N)
+        inf = torch.full(th.shape[:-1] + (1,), float("inf"), dtype=th.dtype)
+        edges = torch.cat([-inf, th, inf], -1)  # (..., 2, N + 2)
+        cur = currents.transpose(0, 1)[..., None]  # (2, S, 1)
+        low, high = edges[..., None, :-1], edges[..., None, 1:]  # (..., 2, 1, L)
+        d = (low - cur).clamp_min(0) + (cur - high).clamp_min(0)  # (..., 2, S, L)
+        return (d[..., 0, :, :, None] + d[..., 1, :, None, :]).flatten(-2)
+
+    def targets(self, currents: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Target counts (t_A, t_B), each (..., S): the cell owned by the sample's class nearest to its currents."""
+        dist = self.cell_distances(currents).masked_fill(self.table != labels[:, None], float("inf"))
+        cell = dist.argmin(-1)
+        return cell // (self.n_devices + 1), cell % (self.n_devices + 1)
 
     def with_control(self, control: torch.Tensor) -> "ChainClassifier":
         return replace(self, control=control)
@@ -144,9 +161,17 @@ class ChainClassifier:
             control = control.expand(d, 2, self.n_devices)
         return chain.apply(currents[:, 0], currents[:, 1], control, generator)
 
+    def classify(self, configuration: torch.Tensor, currents: torch.Tensor) -> torch.Tensor:
+        """Class (..., S) of measured configurations (..., S) for input currents (S, 2) (A), read with ``spare``."""
+        cls = self.table[configuration]
+        if self.spare == "nearest" and bool((cls < 0).any()):
+            dist = self.cell_distances(currents).masked_fill(self.table < 0, float("inf"))
+            cls = torch.where(cls < 0, self.table[dist.argmin(-1)], cls)
+        return cls
+
     def predict(self, features: torch.Tensor | np.ndarray, chain: SeriesChain, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Predicted class (..., S) (-1 where the configuration is unassigned)."""
-        return self.lut()[self.run(features, chain, generator).configuration]
+        """Predicted class (..., S) (-1 where the configuration is unowned and ``spare`` is "error")."""
+        return self.classify(self.run(features, chain, generator).configuration, self.input_map(features))
 
     def accuracy(self, features, labels, chain: SeriesChain, generator: torch.Generator | None = None) -> torch.Tensor:
         """Fraction of correct predictions, a scalar (or (D,) for D device realisations)."""

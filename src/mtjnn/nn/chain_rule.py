@@ -100,7 +100,6 @@ def train_hardware(
     by_class = [np.flatnonzero(y_train == c) for c in range(clf.n_classes)]
     if any(len(ix) == 0 for ix in by_class):
         raise ValueError("every class needs at least one training sample for the hardware rule")
-    t_a, t_b = clf.targets()
     lo, hi = config.control_range
     history_c, history_tr, history_te, evaluated = [control.clone()], [], [], []
 
@@ -120,12 +119,14 @@ def train_hardware(
         pick = np.array([rng.choice(ix) for ix in by_class])
         out = clf.run(x_train[pick], chain, generator)
         labels = torch.as_tensor(y_train[pick])
-        wrong = clf.lut()[out.configuration] != labels
+        # unowned configurations count as errors in training; a class that owns no cell has no target
+        wrong = (clf.table[out.configuration] != labels) & (clf.table == labels[:, None]).any(-1)
+        t_a, t_b = clf.targets(clf.input_map(x_train[pick]), labels)
         th = clf.thresholds()
         votes = torch.stack(
             [
-                rule_votes(out.switched_a, out.n_a, t_a[labels], wrong, th[..., 0, :]),
-                rule_votes(out.switched_b, out.n_b, t_b[labels], wrong, th[..., 1, :]),
+                rule_votes(out.switched_a, out.n_a, t_a, wrong, th[..., 0, :]),
+                rule_votes(out.switched_b, out.n_b, t_b, wrong, th[..., 1, :]),
             ],
             -2,
         )

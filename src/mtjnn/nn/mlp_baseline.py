@@ -76,6 +76,17 @@ class MLPResult(NamedTuple):
     test_curve: np.ndarray
     weight_decay: float = 0.0
     stopped_epoch: int = 0
+    first_layer: "FirstLayer | None" = None
+
+
+class FirstLayer(NamedTuple):
+    """The input layer of a trained MLP with its normalization: hidden = tanh(((x - mean) / std) @ weight + bias),
+    x in Hz; mean, std (F,) in Hz, weight (F, H), bias (H,)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray
 
 
 def inner_folds(y: np.ndarray, groups: np.ndarray | None, n_folds: int, seed: int) -> np.ndarray:
@@ -101,10 +112,13 @@ def train_mlp(
     y_test: np.ndarray,
     config: MLPConfig = MLPConfig(),
     groups: np.ndarray | None = None,
+    first_layer: FirstLayer | None = None,
 ) -> MLPResult:
     """Train the MLP with penalty and stopping epoch chosen by inner cross-validation (module docstring).
 
     ``groups`` (S_train,): talker of every training sample, so that inner folds hold out whole talkers.
+    ``first_layer``: a fixed input layer (with its normalization) fitted elsewhere, e.g. on all data as
+    preprocessing; only the output layer then trains. The result's ``first_layer`` is the kept network's.
     """
     x_train = np.asarray(x_train, dtype=np.float64)
     x_test = np.asarray(x_test, dtype=np.float64)
@@ -115,8 +129,13 @@ def train_mlp(
     if groups is not None and len(groups) != len(y_train):
         raise ValueError(f"groups has {len(groups)} entries; allowed: one per training sample ({len(y_train)})")
     k = int(max(y_train.max(), y_test.max())) + 1
-    mu, sd = x_train.mean(0), x_train.std(0)
-    sd[sd == 0] = 1.0
+    if first_layer is None:
+        mu, sd = x_train.mean(0), x_train.std(0)
+        sd[sd == 0] = 1.0
+    else:
+        mu, sd = np.asarray(first_layer.mean), np.asarray(first_layer.std)
+        if np.shape(first_layer.weight) != (x_train.shape[1], config.hidden):
+            raise ValueError(f"first_layer.weight has shape {np.shape(first_layer.weight)}; allowed: ({x_train.shape[1]}, {config.hidden})")
     xt = torch.as_tensor((x_train - mu) / sd, dtype=torch.float32)
     xe = torch.as_tensor((x_test - mu) / sd, dtype=torch.float32)
     yt, ye = torch.as_tensor(y_train), torch.as_tensor(y_test)
@@ -136,7 +155,12 @@ def train_mlp(
     # the same r initialisations for every fold and penalty
     w1, b1 = init(f, (f, h)), init(f, (1, h))
     w2, b2 = init(h, (h, k)), init(h, (1, k))
-    opt = torch.optim.Adam([w1, b1, w2, b2], lr=config.lr)
+    trained = [w1, b1, w2, b2]
+    if first_layer is not None:
+        w1 = torch.as_tensor(first_layer.weight, dtype=torch.float32).expand(*shape, f, h)
+        b1 = torch.as_tensor(first_layer.bias, dtype=torch.float32).reshape(1, h).expand(*shape, 1, h)
+        trained = [w2, b2]
+    opt = torch.optim.Adam(trained, lr=config.lr)
 
     def logits(x: torch.Tensor) -> torch.Tensor:
         return torch.tanh(x @ w1 + b1) @ w2 + b2  # (M, W, R, S, K)
@@ -149,7 +173,7 @@ def train_mlp(
         return data + wds[None, :, None] * ((w1 * w1).sum((-1, -2)) + (w2 * w2).sum((-1, -2)))  # (M, W, R)
 
     held = (1 - mask)[:nf]  # (F, S) validation masks
-    epochs, obj_rec, val_rec, tr_rec, te_rec = [], [], [], [], []
+    epochs, obj_rec, val_rec, tr_rec, te_rec, layer_rec = [], [], [], [], [], []
     for epoch in range(1, config.epochs + 1):
         loss = objective(sample_ce(logits(xt), yt))
         opt.zero_grad()
@@ -166,6 +190,7 @@ def train_mlp(
                     val_rec.append(((err + 1e-3 * ce[:nf]) * held[:, None, None, :]).sum(-1) / held.sum(-1)[:, None, None])
                 tr_rec.append((out[-1].argmax(-1) == yt).to(torch.float64).mean(-1))  # (W, R), whole training set
                 te_rec.append((logits(xe)[-1].argmax(-1) == ye).to(torch.float64).mean(-1))
+                layer_rec.append((w1[-1].detach().clone(), b1[-1, :, :, 0].detach().clone()))  # (W, R, F, H), (W, R, H)
     obj = torch.stack(obj_rec)  # (E, M, W, R)
     if nf:
         pick = obj[:, :nf].argmin(-1, keepdim=True)  # per fold, penalty, epoch: restart with lowest objective
@@ -176,5 +201,7 @@ def train_mlp(
     r_best = int(torch.argmin(obj[e_best, -1, w_best]))
     tr = torch.stack(tr_rec)[:, w_best, r_best].numpy()
     te = torch.stack(te_rec)[:, w_best, r_best].numpy()
+    lw, lb = layer_rec[e_best]
+    kept = FirstLayer(mu, sd, lw[w_best, r_best].double().numpy(), lb[w_best, r_best].double().numpy())
     return MLPResult(float(tr[e_best]), float(te[e_best]), mlp_parameter_count(f, h, k), np.array(epochs), tr, te,
-                     float(config.weight_decays[w_best]), int(epochs[e_best]))
+                     float(config.weight_decays[w_best]), int(epochs[e_best]), kept)
