@@ -1,6 +1,6 @@
 """Benchmark: train 100 initialisations of the XOR spike-timing network in one batched run vs one by one.
 
-    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/xor_batched.py [--inits 100] [--torch-epochs 1]
+    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/xor_batched.py [--inits 100] [--init broad] [--torch-epochs 1]
 
 Fused path (numba forward + forward-mode sensitivities): the full training of ``--inits`` networks batched,
 then the same networks (same initial weights, same pattern order) trained one at a time; the results must
@@ -27,11 +27,12 @@ from mtjnn.nn.xor_training import TrainConfig, XorTask, init_weights, train_xor
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inits", type=int, default=100)
+    parser.add_argument("--init", default="broad", help="named initialisation: broad or favourable")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--torch-epochs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
-    config, train, task = SpikeTimingConfig(), TrainConfig(), XorTask()
+    config, train, task = SpikeTimingConfig(), TrainConfig(init=args.init), XorTask()
     n = args.inits
 
     gen = torch.Generator().manual_seed(args.seed)
@@ -63,6 +64,7 @@ def main() -> None:
     ok = (conv >= 0) & (conv <= 30)
     metrics = {
         "inits": n,
+        "init": train.init,
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}",
         "threads": {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"), "NUMBA_NUM_THREADS": os.environ.get("NUMBA_NUM_THREADS")},
         "fused_batched_wall_s": t_batched,
@@ -80,7 +82,7 @@ def main() -> None:
     out = args.out / "xor_benchmark" / stamp
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    print(f"XOR training, {n} random initialisations, 30 epochs max ({metrics['machine']})")
+    print(f"XOR training, {n} random initialisations ({train.init}), 30 epochs max ({metrics['machine']})")
     print(f"  fused, batched     : {t_batched:8.2f} s   ({ok.sum()}/{n} converged within 30 epochs)")
     print(f"  fused, one by one  : {t_single:8.2f} s   -> batched is {t_single / t_batched:.1f}x faster; identical results: {same}")
     print(f"  autograd reference : {t_ref_batch:8.2f} s for {args.torch_epochs} epoch(s) of all {n}; one network {t_ref_one:.2f} s "

@@ -139,7 +139,8 @@ def run_mnist_cmd(
 # (xor)
 @run_app.command("xor")
 def run_xor_cmd(
-    inits: int = typer.Option(20, help="Random initialisations trained at once (batched)."),
+    inits: int = typer.Option(20, help="Random initialisations trained at once (batched); the docs' headline uses 100."),
+    init: str = typer.Option("broad", help="broad (every weight uniform over the whole VCA range, +-2 V/V) or favourable (gains centred on the single-input threshold)."),
     epochs: int = typer.Option(30, help="Maximum training epochs (one epoch = the 4 patterns)."),
     seed: int = typer.Option(0, help="Seed of the initial weights and pattern order."),
     quick: bool = typer.Option(False, help="4 initialisations, no macrospin check (a smoke run)."),
@@ -149,7 +150,7 @@ def run_xor_cmd(
     from .experiments.xor import XorConfig, run
 
     try:
-        config = XorConfig(inits=4 if quick else inits, epochs=epochs, seed=seed, macrospin_check=not quick)
+        config = XorConfig(inits=4 if quick else inits, init=init, epochs=epochs, seed=seed, macrospin_check=not quick)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
     run(config, out)

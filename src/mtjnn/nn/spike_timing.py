@@ -133,6 +133,47 @@ def forward(
     return NetworkOutput(time, spiked, max_phase, max_gate)
 
 
+def data_pulse_gates(
+    wh: torch.Tensor, wo: torch.Tensor, out: NetworkOutput, input_times: torch.Tensor, config: SpikeTimingConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gate voltage of every neuron at the peaks of its data-driven presynaptic pulses, with their mask.
+
+    The data pulses of a hidden neuron are the I data inputs (peaks at t_i + kernel_tau); those of the
+    output are the hidden neurons that spiked (peaks at t_h + kernel_tau); the bias pulse is not a
+    reference. The gate is the full synaptic sum (bias and inhibitory synapses included), so the values
+    are differentiable in every weight whose pulse overlaps a reference peak and, for the output, in the
+    hidden spike times; unlike ``out.max_gate`` (whose maximum may sit at t = 0, before any pulse) they
+    give a silent neuron with inhibitory or weak synapses a gradient toward firing from its data.
+
+    Args:
+        wh, wo, input_times, config: as for ``forward``; ``out``: its result for them.
+
+    Returns:
+        (gates, valid): (N, P, H + 1, R) gate voltages in V and bool reference masks, R = max(I, H);
+        hidden neuron j uses references 0..I-1, the output (last) references 0..H-1 where that hidden
+        neuron spiked.
+    """
+    check_network_inputs(wh, wo, input_times, config)
+    tau, n_hid, n_in = config.kernel_tau, config.n_hidden, config.n_inputs
+    n_ref = max(n_in, n_hid)
+    tin = input_times.to(wh.dtype)
+    # hidden: gate at the peak of each data input's pulse, (N, P, H, I)
+    k_in = alpha_kernel(tin[:, :n_in, None] + tau - tin[:, None, :], tau)  # (P, ref I, source I + 1)
+    v_hid = torch.einsum("nhs,prs->nphr", wh, k_in)
+    # output: gate at the peak of each hidden spike's pulse, (N, P, H)
+    spiked = out.spiked[..., :n_hid]
+    pre = torch.cat([out.time[..., :n_hid], tin[None, :, -1:].expand(wh.shape[0], -1, 1)], -1)  # (N, P, H + 1) s
+    on = torch.cat([spiked, torch.ones_like(spiked[..., :1])], -1)
+    k_out = alpha_kernel(pre[..., :n_hid, None] + tau - pre[..., None, :], tau) * on[..., None, :]  # (N, P, ref H, source H + 1)
+    v_out = (k_out * wo[:, None, None, :]).sum(-1)
+    pad = torch.nn.functional.pad
+    gates = torch.cat([pad(v_hid, (0, n_ref - n_in)), pad(v_out, (0, n_ref - n_hid))[..., None, :]], 2)
+    valid = torch.zeros(gates.shape, dtype=torch.bool, device=gates.device)
+    valid[..., :n_hid, :n_in] = True
+    valid[..., n_hid, :n_hid] = spiked
+    return gates, valid
+
+
 class _FusedNetwork(torch.autograd.Function):
     """Autograd wrapper of the fused kernel: the backward pass contracts the forward sensitivities."""
 
