@@ -50,14 +50,15 @@ def _use_threads(threads: int) -> None:
 @run_app.command("vowels")
 def run_vowels_cmd(
     splits: int = typer.Option(10, help="Random 80/20 splits (8 of 37 per vowel in the test set)."),
-    split_by: str = typer.Option("speaker", help="speaker (hold out 8 whole talkers) or sample (stratified by vowel)."),
+    split_by: str = typer.Option("sample", help="sample (8 per vowel, stratified; the paper's split) or speaker (hold out 8 whole talkers)."),
     seed: int = typer.Option(0, help="Seed of the splits and of every random draw."),
-    vowels: str = typer.Option("ae,eh,er,ih,oo,uh,uw", help="Comma-separated vowel codes (Hillenbrand 1995)."),
+    vowels: str = typer.Option("eh,ei,ih,iy,oo,uh,uw", help="Comma-separated vowel codes (Hillenbrand 1995)."),
     macrospin: bool = typer.Option(True, help="Also evaluate with the LLGS (macrospin) junctions at 0 K and 300 K."),
     sweep: bool = typer.Option(True, help="Accuracy vs threshold spread and vs number of junctions."),
     quick: bool = typer.Option(False, help="One split, no macrospin, no sweeps, short MLP training (a smoke run)."),
     analysis: bool = typer.Option(False, help="Also: software chain on every 37-talker vowel set, LDA and oracle-chain references."),
     data: Path = typer.Option(None, help="A Hillenbrand CSV to use instead of the copy shipped with mtjnn."),
+    corpus: str = typer.Option("hillenbrand", help="hillenbrand, or synthetic (Peterson & Barney 1952 means with talker spreads)."),
     resume: Path = typer.Option(None, help="A previous results/vowels/<stamp> folder to continue."),
     threads: int = typer.Option(1, help=_THREADS),
     out: Path = typer.Option(Path("results"), help="Root folder for results."),
@@ -68,7 +69,8 @@ def run_vowels_cmd(
     _use_threads(threads)
     fast = {"splits": 1, "macrospin": False, "sweep": False, "crosscheck": False, "mlp_epochs": 300, "thermal_trials": 3} if quick else {}
     config = VowelsConfig(**{"splits": splits, "split_by": split_by, "seed": seed, "vowels": tuple(v.strip() for v in vowels.split(",") if v.strip()),
-                             "macrospin": macrospin, "sweep": sweep, "analysis": analysis, "data_path": None if data is None else str(data), **fast})
+                             "macrospin": macrospin, "sweep": sweep, "analysis": analysis, "data_path": None if data is None else str(data),
+                             "corpus": corpus, **fast})
     run(config, out, resume=resume)
 
 
