@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import os
 
@@ -34,8 +36,8 @@ def test_fast_iris_fd_training_with_variability_and_noise_reaches_90_percent() -
 @needs_mnist
 def test_mnist_subset_fd_training_reaches_a_real_threshold() -> None:
     config = MnistConfig(train=TrainConfig(hidden=(64,), epochs=3, batch_size=32, lr=3e-3), train_subset=3000, test_subset=1000)
-    x, y, xt, yt = at.mnist_tensors(config)
-    result = at.fit(config.train, x, y, xt, yt)
+    d = at.mnist_splits(config)
+    result = at.fit(config.train, d.x_train, d.y_train, d.x_test, d.y_test)
     assert result["test_acc"] >= 0.86  # chance is 0.10; seeds 0-2 give 0.881-0.884 (FD, 5 % spread, read noise)
 
 
@@ -75,8 +77,86 @@ def test_interrupted_mnist_run_resumes_to_the_same_result(tmp_path, monkeypatch)
     (folder,) = (tmp_path / "b" / "mnist").iterdir()
     resumed = run_mnist(MnistConfig(), resume=folder, progress=False)  # the saved config wins
     assert resumed["epochs"] == 2
-    assert resumed["history"]["test_acc"] == straight["history"]["test_acc"]
+    assert resumed["history"]["val_acc"] == straight["history"]["val_acc"]
     assert resumed["history"]["train_loss"] == straight["history"]["train_loss"]
+    for key in ("best_val_epoch", "best_val_acc", "test_acc_at_best_val_epoch", "test_acc_final_epoch"):
+        assert resumed[key] == straight[key], key  # the best validation model is in the checkpoint
+
+
+def _blobs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three overlapping Gaussian classes in 4-d (a fast stand-in for MNIST)."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 3
+    centres = torch.tensor([[1.0, 0.0, 0.0, 0.5], [0.0, 1.0, 0.0, -0.5], [0.0, 0.0, 1.0, 0.0]])
+    return centres[y] + 0.9 * torch.randn(n, 4, generator=g), y
+
+
+def test_model_selected_on_validation_and_test_evaluated_once(monkeypatch) -> None:
+    """The reported test accuracy is that of the first best-validation epoch's model; the test set is read
+    twice, after training (chosen and final model); poisoned test labels change nothing in the selection."""
+    (x, y), val, (xt, yt) = _blobs(240, 0), _blobs(150, 1), _blobs(150, 2)
+    train = TrainConfig(hidden=(6,), epochs=6, batch_size=16, lr=2e-2)
+    evaluated: list[str] = []
+    evaluate = at.evaluate
+
+    def spy(model, xs, ys, generator, chunk=2000):
+        evaluated.append("test" if xs is xt else "val" if xs is val[0] else "other")
+        return evaluate(model, xs, ys, generator, chunk)
+
+    class EveryEpoch(at.Checkpoint):
+        def __init__(self) -> None:
+            self.states: list[dict] = []
+
+        def load(self):
+            return None
+
+        def save(self, state) -> None:
+            self.states.append(copy.deepcopy(state["model"]))
+
+    monkeypatch.setattr(at, "evaluate", spy)
+    saved = EveryEpoch()
+    res = at.fit(train, x, y, xt, yt, validation=val, checkpoint=saved)
+    assert evaluated == ["val"] * 6 + ["test", "test"]
+    assert "test_acc" not in res["history"] and len(res["history"]["val_acc"]) == 6
+    accs = res["history"]["val_acc"]
+    assert res["best_val_epoch"] == accs.index(max(accs)) + 1 and res["best_val_acc"] == max(accs)
+    seed = torch.Generator().manual_seed(train.seed * 1000 + at.TEST_READ_SEED_OFFSET)
+    model = res["model"]
+    model.load_state_dict(saved.states[res["best_val_epoch"] - 1])
+    assert res["test_acc_at_best_val_epoch"] == evaluate(model, xt, yt, seed)[1]
+    model.load_state_dict(saved.states[-1])
+    assert res["test_acc"] == evaluate(model, xt, yt, torch.Generator().manual_seed(seed.initial_seed()))[1]
+    assert res["test_acc_at_best_val_epoch"] > 0.6
+
+    poisoned = at.fit(train, x, y, xt, (yt + 1) % 3, validation=val)
+    assert poisoned["history"] == {**res["history"], "epoch_s": poisoned["history"]["epoch_s"]}
+    assert poisoned["best_val_epoch"] == res["best_val_epoch"] and poisoned["best_val_acc"] == res["best_val_acc"]
+    assert poisoned["test_acc_at_best_val_epoch"] < 0.4  # the poison reaches the reported number only
+
+
+def test_old_protocol_checkpoint_is_not_resumed(tmp_path) -> None:
+    (x, y), val, (xt, yt) = _blobs(60, 0), _blobs(30, 1), _blobs(30, 2)
+    train = TrainConfig(hidden=(4,), epochs=2, batch_size=16)
+    checkpoint = at.Checkpoint(tmp_path / "checkpoint.pt")
+    at.fit(dataclasses.replace(train, epochs=1), x, y, xt, yt, checkpoint=checkpoint)  # per-epoch test curves, no best model
+    with pytest.raises(ValueError, match="without a validation split.*start a new run"):
+        at.fit(train, x, y, xt, yt, validation=val, checkpoint=checkpoint)
+
+
+@needs_mnist
+def test_mnist_metrics_report_test_once_at_the_best_validation_epoch(tmp_path) -> None:
+    config = MnistConfig(train=TrainConfig(hidden=(16,), epochs=3, batch_size=32, lr=3e-3), train_subset=600,
+                         test_subset=300, val_size=500, figures=False)
+    metrics = run_mnist(config, tmp_path, progress=False)
+    assert "best_test_acc" not in metrics and "test_acc" not in metrics["history"]
+    assert metrics["n_train"] == 600 and metrics["n_val"] == 500 and metrics["n_test"] == 300
+    accs = metrics["history"]["val_acc"]
+    assert metrics["best_val_epoch"] == accs.index(max(accs)) + 1
+    assert 0.5 < metrics["test_acc_at_best_val_epoch"] <= 1 and 0.5 < metrics["test_acc_final_epoch"] <= 1
+    d = at.mnist_splits(config)  # validation = the last 500 training images, disjoint from the 600 used
+    assert torch.equal(d.y_val, torch.tensor(at.load_mnist().y_train[-500:]))
+    with pytest.raises(ValueError, match=r"train_subset = 59600(\.0)? is out of range; allowed: \[0, 59500\]"):
+        MnistConfig(train_subset=59_600, val_size=500)
 
 
 @needs_mnist
@@ -86,7 +166,9 @@ def test_cli_run_mnist_and_bad_options(tmp_path) -> None:
                                  "--test-subset", "100", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     (metrics,) = tmp_path.glob("mnist/*/metrics.json")
-    assert json.loads(metrics.read_text())["n_train"] == 256
+    saved = json.loads(metrics.read_text())
+    assert saved["n_train"] == 256 and saved["n_val"] == 5000 and "best_test_acc" not in saved
+    assert "test accuracy" in result.output and "best validation epoch" in result.output
     bad = runner.invoke(app, ["run", "mnist", "--delta", "0", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "delta = 0.0 is out of range" in str(bad.exception)
     missing = runner.invoke(app, ["run", "mnist", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path)])

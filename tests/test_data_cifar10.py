@@ -168,3 +168,23 @@ def test_real_cifar10_npz() -> None:
     assert train.images.shape == (50000, 32, 32, 3) and np.bincount(train.labels).tolist() == [5000] * 10
     mean, _ = channel_stats(train.images)
     assert np.allclose(mean * 255, [125.27, 122.93, 113.86], atol=0.01)  # SOURCE.md
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_truncated_npz_and_pickle_name_the_file_and_the_remedy(tmp_path, compressed: bool) -> None:
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    labels = np.repeat(np.arange(10, dtype=np.uint8), 2)
+    save = np.savez_compressed if compressed else np.savez
+    for split in ("train", "test"):
+        save(folder / f"cifar10_{split}.npz", images=_images(np.random.default_rng(0), 20), labels=labels, classes=np.array(CLASSES))
+    path = folder / "cifar10_train.npz"
+    path.write_bytes(path.read_bytes()[:-200])  # the zip directory at the end is lost
+    with pytest.raises(ValueError, match=r"cifar10_train\.npz: unreadable npz.*expected an npz archive.*copy the file again"):
+        load_cifar10("train", tmp_path)
+    written = _write_pickle_folder(tmp_path / "cifar-10-batches-py", np.random.default_rng(0))
+    assert written
+    batch = tmp_path / "cifar-10-batches-py" / "data_batch_2"
+    batch.write_bytes(batch.read_bytes()[:100])  # pickle ends early: EOFError inside
+    with pytest.raises(ValueError, match=r"data_batch_2: unreadable pickle \(.*expected a CIFAR-10 python batch.*copy the file again"):
+        read_pickle_batch(batch)

@@ -75,3 +75,70 @@ def test_real_mnist_counts() -> None:
     assert data.x_train.shape == (60000, 28, 28) and data.x_test.shape == (10000, 28, 28)
     assert np.bincount(data.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert data.x_train.max() == 255
+
+
+def _write_mnist_folder(root, compress: bool = True):
+    folder = root / "mnist"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    arrays = [rng.integers(0, 256, (20, 28, 28)), rng.integers(0, 10, 20), rng.integers(0, 256, (5, 28, 28)), rng.integers(0, 10, 5)]
+    for name, array in zip(FILES, arrays):
+        _write_idx(folder / (name + (".gz" if compress else "")), array, compress)
+    return folder
+
+
+def test_truncated_gz_names_the_file_the_content_and_the_remedy(tmp_path) -> None:
+    folder = _write_mnist_folder(tmp_path)
+    path = folder / "train-images-idx3-ubyte.gz"
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ValueError) as err:
+        load_mnist(tmp_path)
+    message = str(err.value)
+    assert str(path) in message and "truncated gzip stream" in message
+    assert "expected 20 images of 28x28 pixels (15696 bytes after decompression" in message
+    assert "copy the file again" in message
+    path.write_bytes(whole[:6])  # not even the IDX header survived
+    with pytest.raises(ValueError, match="truncated gzip stream.*expected an unsigned-byte IDX file.*copy the file again"):
+        read_idx(path)
+
+
+def test_corrupt_gz_and_short_raw_idx_are_value_errors(tmp_path) -> None:
+    folder = _write_mnist_folder(tmp_path)
+    path = folder / "t10k-labels-idx1-ubyte.gz"
+    damaged = bytearray(path.read_bytes())
+    damaged[-8] ^= 0xFF  # the CRC-32 of the trailer no longer matches the data
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte\.gz: corrupt gzip stream.*incorrect data check.*expected .*copy the file again"):
+        read_idx(path)
+    raw = tmp_path / "train-labels-idx1-ubyte"
+    raw.write_bytes(bytes([0, 0, 0x08, 1]) + np.array([10], dtype=">u4").tobytes() + bytes(3))
+    with pytest.raises(ValueError, match="implies 18; expected 10 labels.*copy the file again"):
+        read_idx(raw)
+
+
+def test_gzip_members_and_empty_file(tmp_path) -> None:
+    from mtjnn.data.paths import read_gzip
+
+    path = tmp_path / "two.gz"
+    path.write_bytes(gzip.compress(b"abc") + gzip.compress(b"def"))
+    assert read_gzip(path, "six letters") == b"abcdef"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match="empty file.*expected six letters"):
+        read_gzip(path, "six letters")
+
+
+def test_cli_run_mnist_with_a_truncated_file_exits_with_the_message(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from mtjnn.cli import app
+
+    folder = _write_mnist_folder(tmp_path / "data")
+    path = folder / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-10])
+    result = CliRunner().invoke(app, ["run", "mnist", "--data-dir", str(tmp_path / "data"), "--epochs", "1",
+                                      "--out", str(tmp_path / "out")], env={"COLUMNS": "4000"})  # one line per message
+    assert result.exit_code != 0
+    assert "Aborted" not in result.output
+    shown = " ".join((result.output + str(result.exception)).replace("\u2502", " ").split())  # without the box
+    assert "t10k-images-idx3-ubyte.gz" in shown and "truncated gzip stream" in shown and "copy the file again" in shown

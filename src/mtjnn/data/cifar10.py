@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ import numpy as np
 
 from ..validation import check_choice, check_range
 from .checks import check_count, check_images
-from .paths import ENV_VAR, dataset_dir
+from .paths import ENV_VAR, corrupt_file_error, dataset_dir
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 SPLITS = ("train", "test")
@@ -83,8 +85,9 @@ def _read_pickle(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
             obj = _ArrayUnpickler(f, encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as err:
-        raise ValueError(f"{path}: not a CIFAR-10 python batch file ({err})") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as err:  # EOFError: a truncated file
+        raise corrupt_file_error(path, f"unreadable pickle ({type(err).__name__}: {err})",
+                                 "a CIFAR-10 python batch file (a pickled dict with data and labels)") from err
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: holds a {type(obj).__name__}; allowed: a dict (CIFAR-10 python batch)")
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}
@@ -120,11 +123,16 @@ def _pickle_folder(data_dir: str | Path | None) -> Path:
 def _load_npz(split: str, data_dir: str | Path | None) -> ImageSet:
     folder = dataset_dir("cifar10", list(NPZ_FILES.values()), data_dir)
     path = folder / NPZ_FILES[split]
-    with np.load(path) as d:
-        missing = [k for k in ("images", "labels", "classes") if k not in d.files]
-        if missing:
-            raise ValueError(f"{path}: missing arrays {missing}; allowed: an npz with images, labels, classes")
-        images, labels, classes = d["images"], d["labels"].astype(np.int64), tuple(str(c) for c in d["classes"])
+    content = "an npz archive with images (N, 32, 32, 3) uint8, labels (N,) and classes (10,)"
+    try:
+        with np.load(path) as d:
+            missing = [k for k in ("images", "labels", "classes") if k not in d.files]
+            arrays = None if missing else (d["images"], d["labels"], d["classes"])
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:  # EOFError: a truncated member
+        raise corrupt_file_error(path, f"unreadable npz ({type(err).__name__}: {err})", content) from err
+    if arrays is None:
+        raise ValueError(f"{path}: missing arrays {missing}; allowed: {content}")
+    images, labels, classes = arrays[0], arrays[1].astype(np.int64), tuple(str(c) for c in arrays[2])
     metadata = {
         "source": "npz",
         "folder": str(folder),

@@ -1,12 +1,15 @@
 """Where large data sets live: ``--data-dir`` if given, else the ``MTJNN_DATA`` environment variable.
 
-Nothing is downloaded at run time; a missing file gives an error that names every expected path.
+Nothing is downloaded at run time; a missing file gives an error that names every expected path, and a
+truncated or corrupt file a ValueError that names it, says what was expected and how to repair it.
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
+from typing import Callable
 
 ENV_VAR = "MTJNN_DATA"
 
@@ -34,3 +37,49 @@ def packaged_file(filename: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"packaged data file {filename!r} not found at {path}; reinstall mtjnn")
     return path
+
+
+REMEDY = "copy the file again from its source (e.g. from shared/data); nothing is downloaded at run time"
+
+
+def corrupt_file_error(path: str | Path, problem: str, expected: str) -> ValueError:
+    """The error for a truncated or corrupt data file: names the file, the problem, what was expected and the remedy."""
+    return ValueError(f"{path}: {problem}; expected {expected}. The file is truncated or corrupt: {REMEDY}")
+
+
+GZIP_CHUNK = 1 << 16
+"""Compressed bytes fed to zlib per call by ``read_gzip``."""
+
+
+def read_gzip(path: str | Path, expected: str | Callable[[bytes], str]) -> bytes:
+    """All decompressed bytes of a gzip file (one or more members).
+
+    A truncated or corrupt stream gives ``corrupt_file_error`` (a ValueError), never gzip's EOFError, which
+    command-line frameworks take for a user abort. ``expected`` describes the content; a callable gets the
+    bytes decompressed before the stream broke (e.g. to read a header from them).
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    chunks: list[bytes] = []
+    problem = ""
+    while raw:
+        stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # a gzip member
+        try:
+            for i in range(0, len(raw), GZIP_CHUNK):  # in pieces, so that the bytes before a broken part are kept
+                chunks.append(stream.decompress(raw[i : i + GZIP_CHUNK]))
+                if stream.eof:
+                    break
+        except zlib.error as err:
+            problem = f"corrupt gzip stream ({err})"
+            break
+        if not stream.eof:
+            problem = "truncated gzip stream (the file ends before the end-of-stream marker)"
+            break
+        raw = stream.unused_data.lstrip(b"\0")  # trailing zero padding after the last member is allowed
+    data = b"".join(chunks)
+    if not chunks and not problem:
+        problem = "empty file"
+    if problem:
+        what = expected(data) if callable(expected) else expected
+        raise corrupt_file_error(path, f"{problem} after {len(data)} decompressed bytes", what)
+    return data

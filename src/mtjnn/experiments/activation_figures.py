@@ -64,17 +64,20 @@ def plot_transfer_curves(train: Any, path: Path, n_devices: int = 12) -> None:
     plt.close(fig)
 
 
-def plot_learning_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str) -> None:
-    """Training loss and test accuracy against epoch for each labelled history."""
+SPLIT_NAMES = {"test": "test", "val": "validation"}
+
+
+def plot_learning_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str, split: str = "test") -> None:
+    """Training loss and the accuracy on ``split`` ("test" or "val") against epoch for each labelled history."""
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     for label, h in histories.items():
         epochs = np.arange(1, len(h["train_loss"]) + 1)
         ax1.plot(epochs, h["train_loss"], label=label)
-        ax2.plot(epochs, 100 * np.asarray(h["test_acc"]), label=label)
+        ax2.plot(epochs, 100 * np.asarray(h[f"{split}_acc"]), label=label)
     ax1.set_yscale("log")
     ax1.set_ylabel("training loss (cross-entropy)")
-    ax2.set_ylabel("test accuracy (%)")
+    ax2.set_ylabel(f"{SPLIT_NAMES[split]} accuracy (%)")
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
@@ -85,8 +88,8 @@ def plot_learning_curves(histories: dict[str, dict[str, list[float]]], path: Pat
     plt.close(fig)
 
 
-def plot_sweep(points: list[dict[str, Any]], xlabel: str, path: Path, title: str) -> None:
-    """Mean test accuracy (+- std over runs) against the swept value, one line per gradient mode."""
+def plot_sweep(points: list[dict[str, Any]], xlabel: str, path: Path, title: str, split: str = "test") -> None:
+    """Mean accuracy on ``split`` ("test" or "val"; +- std over runs) against the swept value, one line per gradient mode."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     for gradient, marker in (("fd", "o"), ("exact", "s")):
@@ -94,13 +97,13 @@ def plot_sweep(points: list[dict[str, Any]], xlabel: str, path: Path, title: str
         if not pts:
             continue
         x = np.array([p["value"] for p in pts])
-        y = 100 * np.array([p["mean_test_acc"] for p in pts])
-        e = 100 * np.array([p["std_test_acc"] for p in pts])
+        y = 100 * np.array([p[f"mean_{split}_acc"] for p in pts])
+        e = 100 * np.array([p[f"std_{split}_acc"] for p in pts])
         ax.errorbar(x, y, yerr=e, marker=marker, capsize=3, label=f"{gradient} gradient")
     if all(p["value"] > 0 for p in points):
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylabel(f"{SPLIT_NAMES[split]} accuracy (%)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend()

@@ -7,13 +7,17 @@ derivative measured on each device by a central finite difference (``nn.analog_m
 the exact derivative of each device and with a tanh network of the same size.
 
 Iris: z-scored features, stratified 5-fold cross-validation (120/30) repeated for several seeds.
-MNIST: pixels scaled to [0, 1], the standard 60k/10k split, Adam with a cosine learning-rate schedule,
-a checkpoint every epoch (``--resume`` continues an interrupted run). Both write
+Iris reports the final epoch of a fixed epoch count (nothing is selected on the test folds).
+MNIST: pixels scaled to [0, 1]; the last 5 000 training images are a validation split (the model is
+trained on the first 55 000), the epoch is selected on validation accuracy and the 10k test set is
+evaluated once, after training; Adam with a cosine learning-rate schedule, a checkpoint every epoch
+(``--resume`` continues an interrupted run). Both write
 ``results/<name>/<stamp>/{config.json, metrics.json, *.png}``.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -74,6 +78,10 @@ class TrainConfig:
         return f"{kind} {'-'.join(map(str, self.hidden))}"
 
 
+TEST_READ_SEED_OFFSET = 999
+"""Read-noise seed of the single test evaluation, ``train.seed * 1000 + 999`` (epochs use ``+ epoch``)."""
+
+
 def fit(
     train: TrainConfig,
     x_train: torch.Tensor,
@@ -81,16 +89,27 @@ def fit(
     x_test: torch.Tensor,
     y_test: torch.Tensor,
     *,
+    validation: tuple[torch.Tensor, torch.Tensor] | None = None,
     checkpoint: Checkpoint | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Train one ``AnalogMLP`` with Adam + cosine schedule; evaluate on the test set every epoch.
+    """Train one ``AnalogMLP`` with Adam + cosine schedule for ``train.epochs`` epochs.
+
+    Without ``validation`` (a fixed-epoch protocol such as the Iris cross-validation): the test set is
+    evaluated after every epoch for the learning curves only, and ``test_acc`` is the final epoch's.
+
+    With ``validation`` = (x_val, y_val), held out of the training data: the validation set is evaluated
+    after every epoch and selects the model, the first epoch of highest validation accuracy (early
+    stopping). The test set is not touched during training; afterwards it is evaluated once on that
+    model (``test_acc_at_best_val_epoch``) and once on the final model (``test_acc``), with the same
+    read-noise draws. Test labels cannot influence the selection.
 
     Seeds: ``train.seed`` draws the weights and the devices; a second generator draws the shuffles and
-    every read noise; test reads use a generator seeded per epoch. With ``checkpoint`` the state is
-    saved after every epoch and a saved state is resumed. Returns the history and final numbers.
+    every read noise; evaluation reads use a generator seeded per epoch. With ``checkpoint`` the state
+    (including the best validation model) is saved after every epoch and a saved state is resumed.
     """
-    n_classes = int(max(int(y_train.max()), int(y_test.max())) + 1)
+    classes = [y_train] if validation is None else [y_train, validation[1]]
+    n_classes = int(max(int(y.max()) for y in classes) + 1)  # from training (and validation) labels only
     model = AnalogMLP(train.model_config(x_train.shape[1], n_classes), torch.Generator().manual_seed(train.seed))
     gen = torch.Generator().manual_seed(train.seed + 7919)
     opt = torch.optim.Adam(model.parameters(), lr=train.lr)
@@ -98,15 +117,24 @@ def fit(
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, train.epochs * steps_per_epoch) / (train.epochs * steps_per_epoch)))
     )
-    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": [], "epoch_s": []}
+    monitor = "test" if validation is None else "val"
+    x_mon, y_mon = (x_test, y_test) if validation is None else validation
+    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], f"{monitor}_loss": [], f"{monitor}_acc": [], "epoch_s": []}
+    best: dict[str, Any] = {"epoch": 0, "val_acc": -1.0, "model": None}
     start = 0
     state = checkpoint.load() if checkpoint is not None else None
     if state is not None:
+        if f"{monitor}_acc" not in state["history"] or (validation is not None and "best" not in state):
+            raise ValueError(
+                f"{checkpoint.path}: written by a run {'without' if validation is not None else 'with'} a validation "
+                f"split (history {sorted(state['history'])}); it cannot be resumed under this protocol: start a new run"
+            )
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
         gen.set_state(state["gen"])
         history, start = state["history"], state["epoch"]
+        best = state.get("best", best)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -132,18 +160,30 @@ def fit(
         history["epoch_s"].append(time.perf_counter() - t0)
         history["train_loss"].append(loss_sum / x_train.shape[0])
         history["train_acc"].append(correct / x_train.shape[0])
-        test_loss, test_acc = evaluate(model, x_test, y_test, torch.Generator().manual_seed(train.seed * 1000 + epoch))
-        history["test_loss"].append(test_loss)
-        history["test_acc"].append(test_acc)
+        mon_loss, mon_acc = evaluate(model, x_mon, y_mon, torch.Generator().manual_seed(train.seed * 1000 + epoch))
+        history[f"{monitor}_loss"].append(mon_loss)
+        history[f"{monitor}_acc"].append(mon_acc)
+        if validation is not None and mon_acc > best["val_acc"]:
+            best = {"epoch": epoch + 1, "val_acc": mon_acc, "model": copy.deepcopy(model.state_dict())}
         if bar is not None:
-            bar.set_postfix(test_acc=f"{test_acc:.4f}")
+            bar.set_postfix({f"{monitor}_acc": f"{mon_acc:.4f}"})
         if checkpoint is not None:
             checkpoint.save({"epoch": epoch + 1, "model": model.state_dict(), "opt": opt.state_dict(),
-                             "sched": sched.state_dict(), "gen": gen.get_state(), "history": history, "train": train})
+                             "sched": sched.state_dict(), "gen": gen.get_state(), "history": history, "train": train,
+                             **({"best": best} if validation is not None else {})})
     if bar is not None:
         bar.close()
-    return {"test_acc": history["test_acc"][-1], "history": history, "model": model,
-            "seconds_per_epoch": float(np.mean(history["epoch_s"])) if history["epoch_s"] else math.nan}
+    result: dict[str, Any] = {"history": history, "model": model,
+                              "seconds_per_epoch": float(np.mean(history["epoch_s"])) if history["epoch_s"] else math.nan}
+    if validation is None:
+        return {**result, "test_acc": history["test_acc"][-1]}
+    test_seed = train.seed * 1000 + TEST_READ_SEED_OFFSET
+    _, final_acc = evaluate(model, x_test, y_test, torch.Generator().manual_seed(test_seed))
+    chosen = AnalogMLP(model.config, torch.Generator().manual_seed(train.seed))
+    chosen.load_state_dict(best["model"])
+    _, chosen_acc = evaluate(chosen, x_test, y_test, torch.Generator().manual_seed(test_seed))
+    return {**result, "test_acc": final_acc, "test_acc_at_best_val_epoch": chosen_acc, "best_val_epoch": best["epoch"],
+            "best_val_acc": best["val_acc"], "best_model": chosen}
 
 
 @torch.no_grad()
@@ -304,12 +344,19 @@ def _mean_history(histories: list[dict[str, list[float]]]) -> dict[str, list[flo
 # ----------------------------------------------------------------------------------------------- MNIST
 @dataclass(frozen=True)
 class MnistConfig:
-    """``mtjnn run mnist``: one network on MNIST (+ optional short sweeps over delta, spread and read noise)."""
+    """``mtjnn run mnist``: one network on MNIST (+ optional short sweeps over delta, spread and read noise).
+
+    Protocol: the last ``val_size`` of the 60 000 training images are held out as the validation set (a
+    fixed split, the same for every seed); the model is trained on the first ``train_subset`` (0 = all)
+    of the remaining ones, the epoch is chosen on validation accuracy and the test set (the first
+    ``test_subset`` of the 10 000, 0 = all) is evaluated once, after training.
+    """
 
     train: TrainConfig = field(default_factory=TrainConfig)
     data_dir: str | None = None
     train_subset: int = 0
     test_subset: int = 0
+    val_size: int = 5_000
     sweep: bool = False
     sweep_train_subset: int = 10_000
     sweep_epochs: int = 3
@@ -319,51 +366,87 @@ class MnistConfig:
     figures: bool = True
 
     def __post_init__(self) -> None:
-        check_range("train_subset", self.train_subset, 0, 60_000)
+        check_range("val_size", self.val_size, 1, 59_999)
+        check_range("train_subset", self.train_subset, 0, 60_000 - self.val_size)
         check_range("test_subset", self.test_subset, 0, 10_000)
-        check_range("sweep_train_subset", self.sweep_train_subset, 1, 60_000)
+        check_range("sweep_train_subset", self.sweep_train_subset, 1, 60_000 - self.val_size)
         check_range("sweep_epochs", self.sweep_epochs, 1, 1000)
 
 
-def mnist_tensors(config: MnistConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Flattened float32 pixels in [0, 1] and int64 labels, cut to the configured subsets (first N)."""
+@dataclass(frozen=True)
+class MnistSplits:
+    """Flattened float32 pixels in [0, 1] (N, 784) and int64 labels of the three disjoint parts."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+def mnist_splits(config: MnistConfig) -> MnistSplits:
+    """Train (first ``train_subset`` of the images before the validation part), validation (the last
+    ``val_size`` training images) and test (first ``test_subset``); ValueError if the files are too small."""
     data = load_mnist(config.data_dir)
-    n_tr = config.train_subset or data.x_train.shape[0]
+    n_all = data.x_train.shape[0]
+    n_fit = n_all - config.val_size
+    if n_fit < 1 or config.train_subset > n_fit:
+        raise ValueError(
+            f"val_size = {config.val_size} and train_subset = {config.train_subset} do not fit the {n_all} training "
+            f"images of {data.folder}; allowed: val_size < {n_all} and train_subset <= {n_all} - val_size"
+        )
+    n_tr = config.train_subset or n_fit
     n_te = config.test_subset or data.x_test.shape[0]
-    x_tr = torch.tensor(data.x_train[:n_tr].reshape(n_tr, -1), dtype=torch.float32) / 255.0
-    x_te = torch.tensor(data.x_test[:n_te].reshape(n_te, -1), dtype=torch.float32) / 255.0
-    return x_tr, torch.tensor(data.y_train[:n_tr]), x_te, torch.tensor(data.y_test[:n_te])
+
+    def pixels(x: np.ndarray) -> torch.Tensor:
+        return torch.tensor(x.reshape(x.shape[0], -1), dtype=torch.float32) / 255.0
+
+    return MnistSplits(pixels(data.x_train[:n_tr]), torch.tensor(data.y_train[:n_tr]),
+                       pixels(data.x_train[n_fit:]), torch.tensor(data.y_train[n_fit:]),
+                       pixels(data.x_test[:n_te]), torch.tensor(data.y_test[:n_te]))
 
 
 def run_mnist(config: MnistConfig, out_root: str | Path = "results", *, resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train on MNIST with a checkpoint per epoch; ``resume`` = a previous run folder to continue."""
+    """Train on MNIST with a checkpoint per epoch; ``resume`` = a previous run folder to continue.
+
+    The epoch is selected on the validation split; the test set is evaluated once (see ``fit``).
+    """
     out, config = open_run("mnist", config, out_root, resume)
     seed_everything(config.train.seed)
     checkpoint = _ConfigCheckpoint(out / "checkpoint.pt", config)
-    x_tr, y_tr, x_te, y_te = mnist_tensors(config)
+    d = mnist_splits(config)
     started = time.perf_counter()
-    res = fit(config.train, x_tr, y_tr, x_te, y_te, checkpoint=checkpoint, progress=progress)
+    res = fit(config.train, d.x_train, d.y_train, d.x_test, d.y_test, validation=(d.x_val, d.y_val),
+              checkpoint=checkpoint, progress=progress)
     hist = res["history"]
     metrics: dict[str, Any] = {
-        "model": config.train.label, "test_acc": res["test_acc"], "best_test_acc": max(hist["test_acc"]),
-        "seconds_per_epoch": res["seconds_per_epoch"], "epochs": len(hist["test_acc"]), "history": hist,
-        "n_train": int(x_tr.shape[0]), "n_test": int(x_te.shape[0]), "torch_threads": torch.get_num_threads(),
+        "model": config.train.label,
+        "protocol": (f"validation = last {config.val_size} training images; epoch chosen on validation accuracy "
+                     "(first maximum); test evaluated once after training"),
+        "test_acc_at_best_val_epoch": res["test_acc_at_best_val_epoch"], "best_val_epoch": res["best_val_epoch"],
+        "best_val_acc": res["best_val_acc"], "test_acc_final_epoch": res["test_acc"],
+        "seconds_per_epoch": res["seconds_per_epoch"], "epochs": len(hist["val_acc"]), "history": hist,
+        "n_train": int(d.x_train.shape[0]), "n_val": int(d.x_val.shape[0]), "n_test": int(d.x_test.shape[0]),
+        "torch_threads": torch.get_num_threads(),
     }
     if config.figures:
-        plot_learning_curves({config.train.label: hist}, out / "learning_curves.png", title="MNIST")
+        plot_learning_curves({config.train.label: hist}, out / "learning_curves.png", title="MNIST", split="val")
         plot_transfer_curves(config.train, out / "transfer_curves.png")
     if config.sweep:
-        metrics["sweeps"] = _mnist_sweeps(config, x_tr, y_tr, x_te, y_te, progress)
+        metrics["sweeps"] = _mnist_sweeps(config, d, progress)
         for key, xlabel in (("delta", "finite-difference step delta (pre-activation units)"),
                             ("spread", "device-to-device spread (relative sigma)"),
                             ("read_noise", "read noise (sigma / full swing)")):
-            plot_sweep(metrics["sweeps"][key], xlabel, out / f"accuracy_vs_{key}.png",
+            plot_sweep(metrics["sweeps"][key], xlabel, out / f"accuracy_vs_{key}.png", split="val",
                        title=f"MNIST ({config.sweep_train_subset} train, {config.sweep_epochs} epochs) vs {key}")
     metrics["wall_time_s"] = time.perf_counter() - started
     save_json(out / "metrics.json", metrics)
     print(summary_table([
         ("model", config.train.label),
-        ("test accuracy", f"{100 * res['test_acc']:.2f} % (best {100 * metrics['best_test_acc']:.2f} %)"),
+        ("test accuracy", f"{100 * res['test_acc_at_best_val_epoch']:.2f} % at the best validation epoch "
+                          f"{res['best_val_epoch']}/{len(hist['val_acc'])} (validation {100 * res['best_val_acc']:.2f} %)"),
+        ("final epoch", f"{100 * res['test_acc']:.2f} % test"),
         ("time per epoch", f"{res['seconds_per_epoch']:.1f} s ({torch.get_num_threads()} threads)"),
         ("results", str(out)),
     ], "mtjnn run mnist: MTJ-activation MLP, device-in-the-loop training"))
@@ -382,9 +465,10 @@ class _ConfigCheckpoint(Checkpoint):
         super().save({**state, "config": self.config})
 
 
-def _mnist_sweeps(config: MnistConfig, x_tr, y_tr, x_te, y_te, progress: bool) -> dict[str, Any]:
-    """Short runs (``sweep_epochs`` on the first ``sweep_train_subset`` images): accuracy vs delta (FD; the
-    exact gradient does not depend on it), vs spread and vs read noise (FD and exact)."""
+def _mnist_sweeps(config: MnistConfig, d: MnistSplits, progress: bool) -> dict[str, Any]:
+    """Short runs (``sweep_epochs`` on the first ``sweep_train_subset`` training images), each scored by its
+    final-epoch accuracy on the validation split (the test set is kept for the one headline number):
+    accuracy vs delta (FD; the exact gradient does not depend on it), vs spread and vs read noise (FD and exact)."""
     n = config.sweep_train_subset
     base = dataclasses.replace(config.train, epochs=config.sweep_epochs, activation="mtj")
     sweeps: dict[str, Any] = {}
@@ -394,6 +478,6 @@ def _mnist_sweeps(config: MnistConfig, x_tr, y_tr, x_te, y_te, progress: bool) -
         for value in values:
             for gradient in gradients:
                 t = dataclasses.replace(base, gradient=gradient, **{key: value})
-                r = fit(t, x_tr[:n], y_tr[:n], x_te, y_te, progress=progress)
-                sweeps[key].append({"value": value, "gradient": gradient, "mean_test_acc": r["test_acc"], "std_test_acc": 0.0, "n_runs": 1})
+                r = fit(t, d.x_train[:n], d.y_train[:n], d.x_val, d.y_val, progress=progress)  # evaluation set: validation
+                sweeps[key].append({"value": value, "gradient": gradient, "mean_val_acc": r["test_acc"], "std_val_acc": 0.0, "n_runs": 1})
     return sweeps
