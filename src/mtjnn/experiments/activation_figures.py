@@ -56,6 +56,10 @@ def plot_transfer_curves(train: Any, path: Path, n_devices: int = 12) -> None:
         axes[1, 1].plot(zc, fd[:, j], ".", ms=2, color=f"C{j % 10}")
     axes[1, 0].set_title(f"{n_devices} devices: spread {train.spread:g}, read noise {train.read_noise:g}", fontsize=10)
     axes[1, 1].set_title("their dy/dz: exact (lines), measured FD (dots)", fontsize=10)
+    axes[0, 0].set_ylabel("output y (normalized, dimensionless)")
+    axes[1, 0].set_ylabel("output y, one noisy read (dimensionless)")
+    for ax in axes[:, 1]:
+        ax.set_ylabel("slope dy/dz (dimensionless)")
     for ax in axes.flat:
         ax.set_xlabel("pre-activation z (H_x = input_scale z + offset)")
         ax.grid(alpha=0.3)

@@ -385,8 +385,8 @@ def _plot(name: str, m: dict[str, Any], cfg: BehaviourConfig, path: Path) -> Non
     import matplotlib.pyplot as plt
 
     ns = 1e9
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    ax, bx = axes
+    fig, axes = plt.subplots(1, 3 if name == "threshold" else 2, figsize=(16 if name == "threshold" else 11, 4))
+    ax, bx = axes[:2]
     tr = m.get("_trace")
     if tr is not None:
         for j in range(tr["v_in"].shape[1]):
@@ -400,9 +400,11 @@ def _plot(name: str, m: dict[str, Any], cfg: BehaviourConfig, path: Path) -> Non
         bx.axvline(m["a_th_v"], color="k", ls=":")
         bx.set_xlabel("gate pulse amplitude (V)")
         bx.set_ylabel("spikes")
-        ins = bx.twinx()
-        ins.loglog(np.array(m["widths_s"]) * ns, np.array(m["threshold_a_vs_width"]) * 1e6, "o-", color="C1")
-        ins.set_ylabel("threshold current (uA) vs width (ns)", color="C1")
+        cx = axes[2]
+        cx.loglog(np.array(m["widths_s"]) * ns, np.array(m["threshold_a_vs_width"]) * 1e6, "o-", color="C1")
+        cx.set_xlabel("gate pulse width (ns)")
+        cx.set_ylabel("threshold drain current (µA)")
+        cx.grid(alpha=0.3, which="both")
     elif name == "latency":
         bx.semilogx(np.array(m["factors"]) - 1, np.array(m["latency_s"]) * ns, "o-")
         bx.set_xlabel("A / A_th - 1")
@@ -426,9 +428,9 @@ def _plot(name: str, m: dict[str, Any], cfg: BehaviourConfig, path: Path) -> Non
         bx.set_ylabel("excitatory threshold (V)")
     elif name == "adaptation":
         for j, s in enumerate(m["isi_s"]):
-            bx.plot(np.array(s) * ns, "o-", label=f"{m['currents_a'][j] * 1e6:.0f} uA")
+            bx.plot(np.array(s) * ns, "o-", label=f"{m['currents_a'][j] * 1e6:.0f} µA")
         for j, s in enumerate(m["isi_control_s"]):
-            bx.plot(np.array(s) * ns, "x:", label=f"control (v_adapt = 0) {m['currents_a'][j] * 1e6:.0f} uA")
+            bx.plot(np.array(s) * ns, "x:", label=f"control (v_adapt = 0) {m['currents_a'][j] * 1e6:.0f} µA")
         bx.set_xlabel("spike index")
         bx.set_ylabel("inter-spike interval (ns)")
         bx.legend(fontsize=7)
@@ -437,7 +439,7 @@ def _plot(name: str, m: dict[str, Any], cfg: BehaviourConfig, path: Path) -> Non
         bx.plot(i, np.array(m["rate_hz"]) / 1e6, "o-", label="circuit (feedback on)")
         bx.plot(i, np.array(m["bare_rate_hz"]) / 1e6, "s-", label="bare device")
         bx.plot(i, np.array(m["overdamped_formula_hz"]) / 1e6, "k:", label="overdamped pendulum formula")
-        bx.set_xlabel("dc current (uA)")
+        bx.set_xlabel("dc current (µA)")
         bx.set_ylabel("spike rate (MHz)")
         bx.legend(fontsize=7)
     fig.suptitle(f"SV/MTJ-nMOS neuron: {name}")

@@ -77,9 +77,9 @@ def plot_switching_map(config, data, split: tuple[np.ndarray, np.ndarray], rec: 
         ax.axhline(t * 1e6, color="k", lw=0.6, ls=":")
     ax.set_xlim(grid[0] * 1e6, grid[-1] * 1e6)
     ax.set_ylim(grid[0] * 1e6, grid[-1] * 1e6)
-    ax.set_xlabel("input I_A (uA)")
-    ax.set_ylabel("input I_B (uA)")
-    ax.set_title("switching map, paper protocol, ±10 uA rule (split 0; o train, ^ test; grey = unowned)", fontsize=9)
+    ax.set_xlabel("input I_A (µA)")
+    ax.set_ylabel("input I_B (µA)")
+    ax.set_title("switching map, paper protocol, ±10 µA rule (split 0; o train, ^ test; grey = unowned)", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -101,7 +101,7 @@ def plot_learning_curves(per: list[dict], path: Path) -> None:
         ax.fill_between(steps, m - s, m + s, color=color, alpha=0.2)
     ax.set_xlabel("training step (one sample per vowel)")
     ax.set_ylabel("recognition rate (%)")
-    ax.set_title(f"±10 uA rule from I_C = -500 uA ({len(per)} splits)")
+    ax.set_title(f"±10 µA rule from I_C = -500 µA ({len(per)} splits)")
     ax.legend(fontsize=8)
     ctrl = np.array(per[0]["curve_control"]) * 1e6  # (steps+1, 2, N)
     ax = axes[1]
@@ -109,7 +109,7 @@ def plot_learning_curves(per: list[dict], path: Path) -> None:
         for i in range(ctrl.shape[2]):
             ax.plot(ctrl[:, j, i], ls=ls, color=f"C{i}", label=f"I_C{i + 1}, input {'AB'[j]}")
     ax.set_xlabel("training step")
-    ax.set_ylabel("control current (uA)")
+    ax.set_ylabel("control current (µA)")
     ax.set_title("control currents, split 0")
     ax.legend(fontsize=7, ncol=2)
     ax = axes[2]
@@ -135,7 +135,7 @@ def plot_robustness(sweeps: dict, path: Path) -> None:
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     sig = sorted(sweeps["variability"], key=float)
-    for key, label, color in (("deployed", "as designed (no re-training)", "C3"), ("retrained", "re-trained with the ±10 uA rule", "C0")):
+    for key, label, color in (("deployed", "as designed (no re-training)", "C3"), ("retrained", "re-trained with the ±10 µA rule", "C0")):
         vals = [np.asarray(sweeps["variability"][s][key]) * 100 for s in sig]
         ax1.errorbar([float(s) * 100 for s in sig], [v.mean() for v in vals], yerr=[v.std() for v in vals], marker="o",
                      capsize=3, color=color, label=label)
@@ -144,7 +144,7 @@ def plot_robustness(sweeps: dict, path: Path) -> None:
     ax1.set_title("variability (compact, 0 K)")
     ax1.legend(fontsize=8)
     ns = sorted(sweeps["devices"], key=int)
-    for key, label, color in (("software", "software fit (paper protocol)", "C2"), ("rule", "±10 uA rule (paper protocol)", "C1")):
+    for key, label, color in (("software", "software fit (paper protocol)", "C2"), ("rule", "±10 µA rule (paper protocol)", "C1")):
         vals = [np.asarray(sweeps["devices"][n][key]) * 100 for n in ns]
         ax2.errorbar([int(n) for n in ns], [v.mean() for v in vals], yerr=[v.std() for v in vals], marker="s", capsize=3,
                      color=color, label=label)
@@ -167,13 +167,13 @@ def plot_crosscheck(cc: dict, path: Path) -> None:
     for n, (p, fit) in enumerate(zip(cc["p_llgs"], cc["fits"])):
         p = np.asarray(p)
         ax.errorbar(off, p, yerr=np.sqrt(p * (1 - p) / cc["trials"]), marker="o", ls="", ms=4, capsize=2, color=f"C{n}",
-                    label=f"LLGS junction {n + 1} (Delta = {cc['barrier'][n]:.0f}): w = {fit['w_a'] * 1e6:.1f} uA")
+                    label=f"LLGS junction {n + 1} (Delta = {cc['barrier'][n]:.0f}): w = {fit['w_a'] * 1e6:.1f} µA")
         i50 = (fit["i50_a"] - cc["i_sw_a"][n]) * 1e6
         ax.plot(fine, 1 - np.exp(-np.log(2) * np.exp(np.clip((fine - i50) / (fit["w_a"] * 1e6), -50, 50))), color=f"C{n}", lw=1)
     w = cc["compact_w_a"] * 1e6
     ax.plot(fine, 1 - np.exp(-np.log(2) * np.exp(np.clip(fine / w, -50, 50))), "k--",
-            label=f"compact Néel–Brown (Delta = {cc['compact_delta']:.0f}): w = {w:.1f} uA")
-    ax.set_xlabel("I - I_sw (uA)")
+            label=f"compact Néel–Brown (Delta = {cc['compact_delta']:.0f}): w = {w:.1f} µA")
+    ax.set_xlabel("I - I_sw (µA)")
     ax.set_ylabel(f"P(switch within {cc['pulse_s'] * 1e9:.0f} ns) at {cc['temperature_k']:.0f} K")
     ax.set_title(f"thermal LLGS vs Néel–Brown ({cc['trials']} runs per point)", fontsize=9)
     ax.legend(fontsize=7)

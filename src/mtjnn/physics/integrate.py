@@ -7,7 +7,12 @@ Brown thermal field). States are (B, 3) tensors; float32/float64; CPU or CUDA.
 The loop runs in chunks: drives are evaluated on the half-step grid of a chunk and thermal noise is
 drawn in bulk from the caller's generator, then a *chunk stepper* advances the batch. Two steppers
 share this contract: the plain torch one here (differentiable, any device; the reference) and the
-fused CPU kernel in ``fused.py``. Only samples are stored, never the full trajectory.
+fused CPU kernel in ``fused.py``. Only samples are stored, never the full trajectory, and with
+``sample_junctions`` only those of the first junctions: memory then grows with the batch as a few
+values per junction (state, switching time), so ensembles of 10^6-10^7 junctions fit.
+
+Fixed steps are checked against the fastest precession of the batch (``timestep.py``): a step too
+coarse for it warns (default) or raises (``dt_check="error"``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from .drive import Drive, evaluate_current, evaluate_field
 from .llg import llgs_rhs
 from .params import Macrospin, ResolvedMacrospin
 from .thermal import thermal_noise, thermal_sigma
+from .timestep import DT_CHECKS, check_time_step, max_time_step, static_field_spread
 
 METHODS = ("rk4", "rk45", "heun")
 BACKENDS = ("auto", "torch", "fused")
@@ -68,7 +74,8 @@ class Crossing:
 class Trajectory:
     """Result of ``simulate``.
 
-    times: (S,) sample times in s; m: (S, B, 3) sampled states; final: (B, 3) state at ``t_end``;
+    times: (S,) sample times in s; m: (S, K, 3) sampled states of the first K junctions (K = B unless
+    ``sample_junctions`` was given); final: (B, 3) state of every junction at ``t_end``;
     t_end: time (s) where integration stopped (earlier than ``duration`` if every junction switched
     and early stop was on); switch_time: (B,) first crossing time in s, NaN where none; steps: steps taken.
     """
@@ -107,6 +114,8 @@ def simulate(
     rtol: float = 1e-8,
     atol: float = 1e-10,
     progress: bool = False,
+    dt_check: str = "warn",
+    sample_junctions: int | None = None,
 ) -> Trajectory:
     """Integrate the LLGS equation for the batch ``m0`` (B, 3) over ``duration`` seconds.
 
@@ -127,13 +136,21 @@ def simulate(
             no autograd) or "auto" (fused when it applies and is available).
         rtol, atol: error tolerances of rk45.
         progress: show a tqdm progress bar.
+        dt_check: "warn" (default), "error" or "off": what to do when a fixed step (rk4, heun) exceeds
+            the longest trusted step of the batch, T_min / N_min (``timestep.max_time_step``: the
+            fastest precession period bound over every drive value, 10 steps per period for rk4,
+            20 for heun). rk45 chooses its own steps and is not checked.
+        sample_junctions: store samples of only the first K junctions (0 <= K; None: all); ``final``
+            and ``switch_time`` still cover the whole batch. Bounds memory for large ensembles.
     """
     check_positive("duration", duration, unit="s")
     check_positive("dt", dt, unit="s")
     check_choice("method", method, METHODS)
     check_choice("backend", backend, BACKENDS)
+    check_choice("dt_check", dt_check, DT_CHECKS)
     m = _initial_state(m0)
     batch = m.shape[0]
+    keep = _kept_junctions(sample_junctions, batch)
     drive = drive or Drive()
     p = params.resolve(batch, m.dtype, m.device)
     thermal = bool((p.temperature > 0).any())
@@ -142,7 +159,7 @@ def simulate(
     if stop_when_switched and crossing is None:
         stop_when_switched = False
     if method == "rk45":
-        return _simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol)
+        return _simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol, keep)
 
     n_total = step_count(duration, dt)
     stride = n_total if sample_every is None else sample_stride(sample_every, dt)
@@ -150,7 +167,15 @@ def simulate(
     sigma = thermal_sigma(p.alpha, p.temperature, p.gamma, p.ms, p.volume, dt) if thermal else None
 
     chunk = _chunk_length(batch, _per_junction_buffers(drive, thermal, m))
-    times, samples = [0.0], [m.clone()]
+    time_dependent = callable(drive.current) or callable(drive.field)
+    warned = dt_check == "off"  # warn once per run
+    spread = None if warned else static_field_spread(p)
+    parts = _batch_parts(p, batch, keep, stride, n_total)
+    # samples go into one buffer allocated up front: no per-chunk allocations that outlive the chunk
+    # (with 10^6 junctions and one-step chunks those pinned the heap, and it grew by ~1 MB per step)
+    samples = m.new_empty((n_total // stride + 2, keep, 3))
+    samples[0] = m[:keep]
+    times = [0.0]
     switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
     bar = _progress_bar(progress, n_total)
     k = 0
@@ -160,12 +185,14 @@ def simulate(
         grid = t0 + dt * torch.arange(2 * n + 1, dtype=m.dtype, device=m.device) / 2
         current = _compact(evaluate_current(drive.current, grid, batch), callable(drive.current))
         field = _compact(evaluate_field(drive.field, grid, batch), callable(drive.field))
+        if not warned and (k == 0 or time_dependent):  # constant drives: the first chunk says it all
+            warned = not check_time_step(dt, max_time_step(p, field, current, method, spread), method, dt_check, at=t0)
         noise = sigma * thermal_noise((n, batch, 3), m.dtype, m.device, generator) if thermal else None
-        m, chunk_samples = stepper(m, p, current, field, noise, k, dt, n, method, stride, crossing, switch_time, renormalize)
+        m, chunk_samples = _advance(stepper, parts, m, current, field, noise, k, dt, n, method, crossing, switch_time, renormalize)
         sampled_steps = [s for s in range(k + 1, k + n + 1) if s % stride == 0]
-        for i, s in enumerate(sampled_steps):
-            samples.append(chunk_samples[i])
-            times.append(s * dt)
+        if sampled_steps and keep:
+            samples[len(times):len(times) + len(sampled_steps)] = chunk_samples[:len(sampled_steps)]
+        times.extend(s * dt for s in sampled_steps)
         k += n
         if bar is not None:
             bar.update(n)
@@ -175,11 +202,11 @@ def simulate(
         bar.close()
     t_end = k * dt
     if times[-1] < t_end - 0.5 * dt:
+        samples[len(times)] = m[:keep]
         times.append(t_end)
-        samples.append(m.clone())
     return Trajectory(
         times=torch.tensor(times, dtype=m.dtype, device=m.device),
-        m=torch.stack(samples),
+        m=samples[:len(times)],
         final=m,
         t_end=t_end,
         switch_time=switch_time,
@@ -201,6 +228,63 @@ def sample_stride(sample_every: float, dt: float) -> int:
     if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
         raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
     return stride
+
+
+def _kept_junctions(sample_junctions: int | None, batch: int) -> int:
+    """Junctions whose samples are stored: all (None) or the first ``sample_junctions`` (at most ``batch``)."""
+    if sample_junctions is None:
+        return batch
+    if isinstance(sample_junctions, bool) or not isinstance(sample_junctions, int) or sample_junctions < 0:
+        raise ValueError(f"sample_junctions = {sample_junctions!r}; allowed: None or an integer >= 0")
+    return min(sample_junctions, batch)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A contiguous range [lo, hi) of the batch advanced by one stepper call, with its parameters and stride."""
+
+    lo: int
+    hi: int
+    params: ResolvedMacrospin
+    stride: int
+
+
+def _batch_parts(p: ResolvedMacrospin, batch: int, keep: int, stride: int, n_total: int) -> list[_Part]:
+    """The sampled head [0, keep) with ``stride`` and the unsampled rest with a stride past the run's end."""
+    if keep == batch:
+        return [_Part(0, batch, p, stride)]
+    parts = [_Part(0, keep, _rows(p, batch, 0, keep), stride)] if keep > 0 else []
+    return parts + [_Part(keep, batch, _rows(p, batch, keep, batch), n_total + 1)]
+
+
+def _rows(p: ResolvedMacrospin, batch: int, lo: int, hi: int) -> ResolvedMacrospin:
+    """Per-junction rows lo:hi of every (B, ...) parameter tensor; shared (1, ...) ones unchanged."""
+    return ResolvedMacrospin(*(t[lo:hi] if t.shape[0] == batch else t for t in p))
+
+
+def _advance(stepper: Callable, parts: list[_Part], m: torch.Tensor, current: torch.Tensor, field: torch.Tensor,
+             noise: torch.Tensor | None, step0: int, dt: float, n: int, method: str, crossing: Crossing | None,
+             switch_time: torch.Tensor, renormalize: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """One chunk of ``n`` steps over the batch parts; returns the new state and the samples of the first part.
+
+    Junctions are independent, so advancing parts separately gives the result of one call on the batch.
+    """
+    if len(parts) == 1:
+        part = parts[0]
+        return stepper(m, part.params, current, field, noise, step0, dt, n, method, part.stride, crossing, switch_time,
+                       renormalize)
+    batch = m.shape[0]
+
+    def cols(values: torch.Tensor | None, part: _Part) -> torch.Tensor | None:  # per-junction columns (dim 1)
+        return values if values is None or values.shape[1] != batch else values[:, part.lo:part.hi]
+
+    states, sampled = [], None
+    for part in parts:
+        new, samples = stepper(m[part.lo:part.hi], part.params, cols(current, part), cols(field, part), cols(noise, part),
+                               step0, dt, n, method, part.stride, crossing, switch_time[part.lo:part.hi], renormalize)
+        states.append(new)
+        sampled = samples if sampled is None else sampled
+    return torch.cat(states), sampled
 
 
 def _initial_state(m0: torch.Tensor) -> torch.Tensor:
@@ -375,15 +459,17 @@ def _simulate_adaptive(
     stop_when_switched: bool,
     rtol: float,
     atol: float,
+    keep: int,
 ) -> Trajectory:
-    """Adaptive Dormand-Prince integration with a batch-wide step and exact landing on sample times."""
+    """Adaptive Dormand-Prince integration with a batch-wide step and exact landing on sample times
+    (samples of the first ``keep`` junctions)."""
     batch = m.shape[0]
     check_positive("rtol", rtol)
     check_positive("atol", atol)
     targets = [duration] if sample_every is None else [
         min(duration, (i + 1) * sample_every) for i in range(int(math.ceil(duration / sample_every - 1e-9)))
     ]
-    times, samples = [0.0], [m.clone()]
+    times, samples = [0.0], [m[:keep].clone()]
     switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
     t, h, steps = 0.0, dt, 0
 
@@ -423,7 +509,7 @@ def _simulate_adaptive(
             if h < 1e-22:
                 raise DivergenceError(f"rk45 step size underflow at t = {t:.6g} s; the problem is too stiff")
         times.append(t)
-        samples.append(m.clone())
+        samples.append(m[:keep].clone())
         if stop_when_switched and not bool(torch.isnan(switch_time).any()):
             break
     return Trajectory(torch.tensor(times, dtype=m.dtype, device=m.device), torch.stack(samples), m, t, switch_time, steps)
