@@ -170,7 +170,7 @@ def test_cli_run_mnist_and_bad_options(tmp_path) -> None:
     assert saved["n_train"] == 256 and saved["n_val"] == 5000 and "best_test_acc" not in saved
     assert "test accuracy" in result.output and "best validation epoch" in result.output
     bad = runner.invoke(app, ["run", "mnist", "--delta", "0", "--out", str(tmp_path)])
-    assert bad.exit_code != 0 and "delta = 0.0 is out of range" in str(bad.exception)
+    assert bad.exit_code == 2 and "delta = 0.0 is out of range" in " ".join(bad.output.split())
     missing = runner.invoke(app, ["run", "mnist", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path)])
     assert isinstance(missing.exception, FileNotFoundError) and "train-images-idx3-ubyte" in str(missing.exception)
 
@@ -181,7 +181,7 @@ def test_cli_run_iris_help_and_bad_values(tmp_path) -> None:
     for option in ("--delta", "--spread", "--read-noise", "--seeds", "--folds", "--gradient"):
         assert option in help_text
     bad = runner.invoke(app, ["run", "iris", "--spread", "-0.05", "--out", str(tmp_path)])
-    assert "variability.hk = -0.05 is out of range" in str(bad.exception)
+    assert bad.exit_code == 2 and "variability.hk = -0.05 is out of range" in " ".join(bad.output.split())
     bad = runner.invoke(app, ["run", "iris", "--hidden", "8,x", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "comma-separated" in bad.output
 

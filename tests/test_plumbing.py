@@ -68,7 +68,7 @@ def test_variability_is_seeded_and_checked() -> None:
 
 
 def test_results_checkpoint_and_json(tmp_path) -> None:
-    out = results_dir("demo", tmp_path, stamp="s1")
+    out = results_dir("demo", tmp_path)
     path = save_json(out / "m.json", {"a": torch.tensor([1.0]), "b": np.float64(2.0), "c": math.inf})
     assert path.read_text().count("null") == 1
     ck = Checkpoint(out / "state.pt")

@@ -1,36 +1,154 @@
-"""Command-line interface: ``mtjnn simulate``, ``mtjnn run <experiment>``, ``mtjnn neuron``."""
+"""Command-line interface: ``mtjnn simulate``, ``mtjnn run <experiment>``, ``mtjnn neuron``.
+
+Every command runs through ``MtjnnCommand``, which gives all of them the same behaviour:
+* a value out of range (a ``ValueError`` from the library) is a usage error: one line naming the flag the
+  user typed, its value and what is allowed, exit code 2, no traceback (``mtjnn --debug ...`` shows it);
+* ``--out`` that is a file is refused before any work;
+* the resume rule: with ``--resume FOLDER`` the run continues with the configuration saved in FOLDER; the
+  folder must belong to the same job, and options given on the command line other than ``--resume``,
+  ``--out``, ``--threads`` and the command's ``RESUME_SAFE`` options are refused, listed;
+* run folders are closed with a status (complete / failed with the reason / interrupted) and their
+  cumulative wall time (``experiments.results``); Ctrl-C says where the partial results are and how to
+  continue them (exit code 130).
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import typer
+from typer._click.core import ParameterSource
+from typer.core import TyperCommand
 
-app = typer.Typer(help="mtjnn: neuromorphic hardware from magnetic tunnel junctions (SI units throughout).", no_args_is_help=True)
-run_app = typer.Typer(help="Reproduce a published system end to end on real data.", no_args_is_help=True)
+#: Options a resume may change, per command (none yet: a resumed run repeats its saved configuration).
+RESUME_SAFE: dict[str, tuple[str, ...]] = {}
+_ALWAYS_ALLOWED_ON_RESUME = ("resume", "out", "threads")
+_debug = False
+
+
+class MtjnnCommand(TyperCommand):
+    """A typer command with mtjnn's error, resume and run-status handling (module docstring)."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        from .experiments.results import finish_runs
+
+        _check_out(ctx)
+        _check_resume(ctx, self.name or "")
+        try:
+            result = super().invoke(ctx)
+        except ValueError as err:
+            finish_runs("failed", str(err))
+            if _debug:
+                raise
+            raise typer.BadParameter(_name_the_flag(str(err), ctx)) from None
+        except KeyboardInterrupt:
+            folders = finish_runs("interrupted", "Ctrl-C")
+            where = ", ".join(str(f) for f in folders) or "no results folder yet"
+            hint = f"; continue with --resume {folders[0]}" if folders and "resume" in ctx.params else ""
+            typer.echo(f"interrupted: partial results in {where}{hint}", err=True)
+            raise typer.Exit(130) from None
+        except BaseException as err:
+            if not isinstance(err, typer.Exit) or err.exit_code:
+                finish_runs("failed", f"{type(err).__name__}: {err}")
+            raise
+        finish_runs("complete")
+        return result
+
+
+def _name_the_flag(message: str, ctx) -> str:  # type: ignore[no-untyped-def]
+    """Prefix a library message ("dt = -1e-12 s is out of range; ...") with the flag the user typed for it."""
+    match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", message)
+    if match:
+        name = match.group(1)
+        for param in ctx.command.params:
+            if param.name == name or (param.name or "").startswith(name + "_"):
+                return f"{param.opts[0]}: {message}"
+    return message
+
+
+def _check_out(ctx) -> None:  # type: ignore[no-untyped-def]
+    out = ctx.params.get("out")
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise typer.BadParameter(f"--out {out}: is a file; allowed: a folder (or a path that does not exist yet)")
+
+
+def _check_resume(ctx, command: str) -> None:  # type: ignore[no-untyped-def]
+    if ctx.params.get("resume") is None:
+        return
+    allowed = _ALWAYS_ALLOWED_ON_RESUME + RESUME_SAFE.get(command, ())
+    given = [p for p in ctx.command.params if p.name in _explicit(ctx) and p.name not in allowed]
+    if given:
+        listed = ", ".join(f"{p.opts[0]} {ctx.params[p.name]}" for p in given)
+        raise typer.BadParameter(f"--resume continues with the saved configuration; refused: {listed} "
+                                 f"(allowed with --resume: {', '.join('--' + a for a in allowed)})")
+
+
+# plain (not rich) output: errors stay one grep-able line whatever the terminal width
+app = typer.Typer(help="mtjnn: neuromorphic hardware from magnetic tunnel junctions (SI units throughout).", no_args_is_help=True,
+                  rich_markup_mode=None)
+run_app = typer.Typer(help="Reproduce a published system end to end on real data.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(run_app, name="run")
 
 
-@app.command()
+def _explicit(ctx) -> set[str]:  # type: ignore[no-untyped-def]
+    """Names of the options given on the command line (not defaults)."""
+    return {p.name for p in ctx.command.params if p.name and ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+        from .experiments.results import _git_commit
+
+        typer.echo(f"mtjnn {__version__} (git {_git_commit() or 'unknown'})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
+) -> None:
+    """mtjnn: neuromorphic hardware from magnetic tunnel junctions (SI units throughout)."""
+    global _debug
+    _debug = debug
+
+
+@app.command(cls=MtjnnCommand)
 def simulate(
-    current_ua: float = typer.Option(500.0, help="Pulse amplitude in uA (positive favours the parallel state)."),
+    current_ua: float = typer.Option(500.0, help="Pulse amplitude in µA (positive favours the parallel state)."),
     pulse_ns: float = typer.Option(5.0, help="Pulse width in ns."),
     duration_ns: float = typer.Option(8.0, help="Simulated time in ns."),
-    dt_ps: float = typer.Option(1.0, help="Integration step in ps."),
+    dt_ps: float = typer.Option(1.0, help="Integration step in ps; refused when too coarse for the junction's fastest precession (docs/physics.md, 'Time step')."),
+    allow_coarse_dt: bool = typer.Option(False, "--allow-coarse-dt", help="Run with a --dt-ps above the trusted limit anyway (warns; results may be wrong)."),
     temperature: float = typer.Option(0.0, help="Temperature in K (> 0 uses the stochastic Heun integrator)."),
-    junctions: int = typer.Option(1, help="Number of junctions simulated in one batch (thermal ensembles)."),
+    junctions: int = typer.Option(1, help="Number of junctions simulated in one batch (thermal ensembles), 1 to 10^7."),
+    trajectories: int = typer.Option(20, help="Junctions whose trajectories are kept and plotted (the rest keep switching time and final state)."),
     field_mt: float = typer.Option(6.0, help="Easy-axis bias field mu0*H in mT."),
     seed: int = typer.Option(0, help="Random seed (thermal field)."),
     out: Path = typer.Option(Path("results"), help="Root folder for results."),
 ) -> None:
-    """Simulate an in-plane MTJ switching under a current pulse; writes trajectory.png and summary.json."""
+    """Simulate an in-plane MTJ switching under a current pulse; writes config.json, metrics.json, trajectory.png
+    (and switching_times.png for a thermal ensemble)."""
     from .experiments.switching import SwitchingConfig, run
+    from .physics.timestep import MIN_STEPS_PER_PERIOD, CoarseTimeStepError
 
     config = SwitchingConfig(
         current=current_ua * 1e-6, pulse=pulse_ns * 1e-9, duration=duration_ns * 1e-9, dt=dt_ps * 1e-12,
-        temperature=temperature, junctions=junctions, field=field_mt * 1e-3, seed=seed,
+        temperature=temperature, junctions=junctions, field=field_mt * 1e-3, seed=seed, trajectories=trajectories,
+        dt_check="warn" if allow_coarse_dt else "error",
     )
-    run(config, out)
+    try:
+        run(config, out)
+    except CoarseTimeStepError as err:
+        steps = MIN_STEPS_PER_PERIOD[err.method]
+        raise ValueError(
+            f"dt_ps = {dt_ps:g} ps is too coarse for the junction's fastest precession (period >= "
+            f"{err.limit * steps * 1e12:.3g} ps, {steps} steps per period for {err.method}); allowed: --dt-ps <= "
+            f"{err.limit * 1e12:.3g} ps, or --allow-coarse-dt to run anyway (the physics may then be wrong)"
+        ) from None
 
 
 # --- run commands: one per experiment, each a thin wrapper around experiments.<name>.run ---
@@ -39,16 +157,18 @@ _THREADS = "torch CPU threads (0 = torch default)."
 
 def _use_threads(threads: int) -> None:
     """Set torch's CPU thread count (``--threads``); 0 keeps torch's default."""
-    if threads < 0:
-        raise typer.BadParameter(f"--threads {threads}: allowed: 0 (torch default) or a positive count")
+    limit = 4 * (os.cpu_count() or 1)
+    if not 0 <= threads <= limit:
+        raise typer.BadParameter(f"--threads {threads}: allowed: 0 (torch default) to {limit} (4 x the {os.cpu_count()} CPUs)")
     if threads > 0:
         import torch
 
         torch.set_num_threads(threads)
 
 # (vowels)
-@run_app.command("vowels")
+@run_app.command("vowels", cls=MtjnnCommand)
 def run_vowels_cmd(
+    ctx: typer.Context,
     splits: int = typer.Option(10, help="Random 80/20 splits (8 of 37 per vowel in the test set)."),
     split_by: str = typer.Option("sample", help="sample (8 per vowel, stratified; the paper's split) or speaker (hold out 8 whole talkers)."),
     seed: int = typer.Option(0, help="Seed of the splits and of every random draw."),
@@ -68,6 +188,7 @@ def run_vowels_cmd(
 
     _use_threads(threads)
     fast = {"splits": 1, "macrospin": False, "sweep": False, "crosscheck": False, "mlp_epochs": 300, "thermal_trials": 3} if quick else {}
+    fast = {k: v for k, v in fast.items() if k not in _explicit(ctx)}  # --quick never overrides an option the user gave
     config = VowelsConfig(**{"splits": splits, "split_by": split_by, "seed": seed, "vowels": tuple(v.strip() for v in vowels.split(",") if v.strip()),
                              "macrospin": macrospin, "sweep": sweep, "analysis": analysis, "data_path": None if data is None else str(data),
                              "corpus": corpus, **fast})
@@ -96,7 +217,7 @@ _SPREAD = "Device-to-device spread: relative sigma of H_K, TMR, R_P and offset (
 _NOISE = "Read noise sigma per read, fraction of the full output swing."
 
 
-@run_app.command("iris")
+@run_app.command("iris", cls=MtjnnCommand)
 def run_iris_cmd(
     hidden: str = typer.Option("4", help=_HIDDEN), activation: str = typer.Option("mtj", help=_ACT),
     gradient: str = typer.Option("fd", help=_GRAD), delta: float = typer.Option(0.1, help=_DELTA),
@@ -116,7 +237,7 @@ def run_iris_cmd(
     run_iris(IrisConfig(train=train, seeds=seeds, folds=folds, compare=compare, sweep=sweep, sweep_seeds=sweep_seeds), out, resume=resume)
 
 
-@run_app.command("mnist")
+@run_app.command("mnist", cls=MtjnnCommand)
 def run_mnist_cmd(
     hidden: str = typer.Option("256", help=_HIDDEN), activation: str = typer.Option("mtj", help=_ACT),
     gradient: str = typer.Option("fd", help=_GRAD), delta: float = typer.Option(0.1, help=_DELTA),
@@ -139,8 +260,9 @@ def run_mnist_cmd(
 
 
 # (xor)
-@run_app.command("xor")
+@run_app.command("xor", cls=MtjnnCommand)
 def run_xor_cmd(
+    ctx: typer.Context,
     inits: int = typer.Option(20, help="Random initialisations trained at once (batched); the docs' headline uses 100."),
     init: str = typer.Option("broad", help="broad (every weight uniform over the whole VCA range, +-2 V/V) or favourable (gains centred on the single-input threshold)."),
     epochs: int = typer.Option(30, help="Maximum training epochs (one epoch = the 4 patterns)."),
@@ -151,14 +273,11 @@ def run_xor_cmd(
     """XOR with three SV/MTJ-nMOS neurons, time-coded spikes and spike-timing gradients (seed 000)."""
     from .experiments.xor import XorConfig, run
 
-    try:
-        config = XorConfig(inits=4 if quick else inits, init=init, epochs=epochs, seed=seed, macrospin_check=not quick)
-    except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
+    config = XorConfig(inits=4 if quick and "inits" not in _explicit(ctx) else inits, init=init, epochs=epochs, seed=seed, macrospin_check=not quick)
     run(config, out)
 
 
-@app.command("neuron")
+@app.command("neuron", cls=MtjnnCommand)
 def neuron_cmd(
     behaviour: str = typer.Option("all", help="threshold, latency, integration, refraction, inhibition, adaptation, spike_train or all."),
     fidelity: str = typer.Option("compact", help="compact (pendulum) or macrospin (LLGS engine)."),
@@ -169,16 +288,14 @@ def neuron_cmd(
     """The seven behaviours of the SV/MTJ-nMOS spiking neuron: numbers and one figure each (seed 000)."""
     from .experiments.neuron_behaviours import BehaviourConfig, run
 
-    try:
-        config = BehaviourConfig(behaviour=behaviour, fidelity=fidelity, dt=dt_ps * 1e-12, quick=quick)
-    except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
+    config = BehaviourConfig(behaviour=behaviour, fidelity=fidelity, dt=dt_ps * 1e-12, quick=quick)
     run(config, out)
 
 
 # (signed LIF neuron, seed 001)
-@run_app.command("signed-lif")
+@run_app.command("signed-lif", cls=MtjnnCommand)
 def run_signed_lif_cmd(
+    ctx: typer.Context,
     alpha: float = typer.Option(0.5, help="Gilbert damping of the free layer (the signed LIF needs an overdamped junction, see docs/signed_lif.md)."),
     width_nm: float = typer.Option(10.0, help="Free-layer width W along the reference layer (hard axis), nm."),
     length_nm: float = typer.Option(45.0, help="Free-layer length L (intermediate axis), nm."),
@@ -195,12 +312,9 @@ def run_signed_lif_cmd(
     from .devices.signed_lif_macrospin import OrthogonalMTJ
     from .experiments.signed_lif_device import SignedLIFDeviceConfig, run
 
-    try:
-        device = OrthogonalMTJ(width=width_nm * 1e-9, length=length_nm * 1e-9, height=height_nm * 1e-9, ms=ms, alpha=alpha)
-        fast = {"duration": 20e-9, "thermal_trials": 1, "sweep": False} if quick else {"sweep": sweep}
-        config = SignedLIFDeviceConfig(device=device, clock=clock_ps * 1e-12, temperature=temperature, seed=seed, **fast)
-    except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
+    device = OrthogonalMTJ(width=width_nm * 1e-9, length=length_nm * 1e-9, height=height_nm * 1e-9, ms=ms, alpha=alpha)
+    fast = {"duration": 20e-9, "thermal_trials": 1, "sweep": sweep if "sweep" in _explicit(ctx) else False} if quick else {"sweep": sweep}
+    config = SignedLIFDeviceConfig(device=device, clock=clock_ps * 1e-12, temperature=temperature, seed=seed, **fast)
     run(config, out)
 
 
@@ -212,17 +326,14 @@ def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, batch_size: in
     from .experiments.snn_cifar import SnnConfig, run
 
     _use_threads(threads)
-    try:
-        config = SnnConfig(
-            dataset=dataset, recipe=recipe, neurons=tuple(n.strip() for n in neuron.split(",") if n.strip()),
-            device=OrthogonalMTJ(alpha=alpha), clock=clock_ps * 1e-12, beta_spread=spread, theta_spread=spread,
-            read_noise=read_noise, device_reset=device_reset, epochs=epochs or None, batch_size=batch_size or None, time_budget_s=budget_min * 60 if budget_min > 0 else None,
-            train_per_class=train_per_class or None, test_per_class=test_per_class or None,
-            data_dir=None if data_dir is None else str(data_dir), seed=seed,
-        )
-        run(config, out, resume=resume)
-    except ValueError as err:  # range errors of the options (checked before any training starts)
-        raise typer.BadParameter(str(err)) from None
+    config = SnnConfig(
+        dataset=dataset, recipe=recipe, neurons=tuple(n.strip() for n in neuron.split(",") if n.strip()),
+        device=OrthogonalMTJ(alpha=alpha), clock=clock_ps * 1e-12, beta_spread=spread, theta_spread=spread,
+        read_noise=read_noise, device_reset=device_reset, epochs=epochs or None, batch_size=batch_size or None,
+        time_budget_s=budget_min * 60 if budget_min > 0 else None, train_per_class=train_per_class or None,
+        test_per_class=test_per_class or None, data_dir=None if data_dir is None else str(data_dir), seed=seed,
+    )
+    run(config, out, resume=resume)  # range errors of the options come before any training starts
 
 
 _SNN_HELP = {
@@ -261,11 +372,11 @@ def _snn_command(dataset: str, doc: str, data_help: str, train_help: str, test_h
     return command
 
 
-run_app.command("cifar10")(_snn_command(
+run_app.command("cifar10", cls=MtjnnCommand)(_snn_command(
     "cifar10", "CIFAR-10 with deep SNNs of device-fitted, ideal signed and binary LIF neurons, side by side (seed 001).",
     "Folder holding cifar10/*.npz or cifar-10-batches-py/ (default: $MTJNN_DATA).",
     "Training images per class (0 = all 5000; 10 % of them are validation).", "Test images per class (0 = all 1000)."))
-run_app.command("cifar10-dvs")(_snn_command(
+run_app.command("cifar10-dvs", cls=MtjnnCommand)(_snn_command(
     "cifar10-dvs", "CIFAR10-DVS (real recordings, or EMULATED from CIFAR-10 when absent) with the three neuron types (seed 001).",
     "Folder holding CIFAR10-DVS in its published layout; without it the set is EMULATED from cifar10/.",
     "Training recordings per class (0 = all 900; 10 % of them are validation).", "Test recordings per class (0 = all 100)."))

@@ -6,7 +6,6 @@ Every experiment writes ``<root>/<name>/<timestamp>/{config.json, metrics.json, 
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import json
 import os
 import random
@@ -16,13 +15,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from .results import create_run_folder, reopen_run_folder, write_config
 
-def results_dir(name: str, root: str | Path = "results", stamp: str | None = None) -> Path:
-    """Create and return ``root/name/<UTC timestamp>`` (or ``stamp`` if given, e.g. to resume)."""
-    stamp = stamp or _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    path = Path(root) / name / stamp
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+
+def results_dir(name: str, root: str | Path = "results") -> Path:
+    """A new, atomically created run folder ``root/name/<UTC timestamp>[-k]`` (``experiments.results``)."""
+    return create_run_folder(name, root)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -85,9 +83,9 @@ def open_run(name: str, config: Any, out_root: str | Path = "results", resume: s
     ``resume`` = a previous run folder, that folder and the config saved in its ``checkpoint.pt``."""
     if resume is None:
         out = results_dir(name, out_root)
-        save_json(out / "config.json", config)
+        write_config(out, name, config)
         return out, config
-    out = Path(resume)
+    out = reopen_run_folder(resume, name)
     saved = Checkpoint(out / "checkpoint.pt").load()
     if saved is None:
         raise FileNotFoundError(f"nothing to resume: {out / 'checkpoint.pt'} does not exist")

@@ -33,6 +33,7 @@ from ..circuits.neuron_circuit import CircuitTrace, NeuronCircuitParams, simulat
 from ..devices.spiking_neuron import simulate_neuron
 from ..validation import check_choice, check_range
 from .common import results_dir, save_json, summary_table
+from .results import write_config
 
 BEHAVIOURS = ("threshold", "latency", "integration", "refraction", "inhibition", "adaptation", "spike_train")
 RISE = 20e-12  # pulse edges, s
@@ -337,7 +338,7 @@ def run(config: BehaviourConfig, out_root: str | Path = "results") -> dict[str, 
         _plot(name, m, config, out / f"{name}.png")
         metrics[name] = {k: v for k, v in m.items() if not k.startswith("_")}
     metrics["wall_time_s"] = time.perf_counter() - started
-    save_json(out / "config.json", config)
+    write_config(out, "neuron", config)
     save_json(out / "metrics.json", metrics)
     print(summary_table(_summary_rows(metrics, config) + [("results", str(out))], "mtjnn neuron: SV/MTJ-nMOS neuron behaviours"))
     metrics["output_dir"] = str(out)

@@ -26,6 +26,7 @@ from ..devices.signed_lif_fit import SignedLIFFit, fit_device, run_model
 from ..devices.signed_lif_macrospin import OrthogonalMTJ
 from ..validation import check_positive, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .results import write_config
 from .signed_lif_plots import plot_fi, plot_geometry, plot_traces
 
 FIT_OBJECTIVES = ("joint", "membrane", "spikes")
@@ -124,7 +125,7 @@ def run(config: SignedLIFDeviceConfig, out_root: str | Path = "results") -> dict
     """Characterize, fit, sweep, plot; returns the metrics (also written to metrics.json)."""
     gen = seed_everything(config.seed)
     out = results_dir("signed_lif", out_root)
-    save_json(out / "config.json", config)
+    write_config(out, "signed_lif", config)
     device, started = config.device, time.perf_counter()
     metrics: dict[str, Any] = {"units": "SI (A, s, ohm, J, T)", "closed_forms": closed_forms(device)}
     bar = tqdm(total=len(FIT_OBJECTIVES) + 3 + (len(config.widths) * len(config.lengths) + len(config.alphas) if config.sweep else 0),

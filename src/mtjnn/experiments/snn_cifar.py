@@ -22,7 +22,6 @@ sub-folder with a checkpoint per epoch; ``--resume`` continues a run folder with
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from ..nn.snn_models import build_model, spike_statistics
 from ..nn.spiking_neurons import NEURONS, neuron_factory
 from ..validation import check_choice, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .results import reopen_run_folder, saved_config, write_config
 from .snn_training import DistributedContext, Split, TrainSettings, distributed_context, evaluate, train
 
 DATASETS = ("cifar10", "cifar10-dvs")
@@ -229,10 +229,8 @@ def run(config: SnnConfig, out_root: str | Path = "results", resume: str | Path 
     """Train every neuron type of ``config`` with the same network and schedule; metrics side by side."""
     ctx = distributed_context()
     if resume is not None:
-        out = Path(resume)
-        if not (out / "config.json").exists():
-            raise ValueError(f"resume = {str(out)!r} holds no config.json; allowed: a results/<dataset>/<stamp> folder of this command")
-        config = _config_from_json(json.loads((out / "config.json").read_text()))
+        config = _config_from_json(saved_config(resume, config.dataset))
+        out = reopen_run_folder(resume, config.dataset) if ctx.main else Path(resume)
     rec = config.recipe_settings()
     started = time.perf_counter()
     data = load_data(config, rec)
@@ -244,7 +242,7 @@ def run(config: SnnConfig, out_root: str | Path = "results", resume: str | Path 
         if ctx.world > 1:
             out = _broadcast_path(out, ctx)
         if ctx.main:
-            save_json(out / "config.json", config)
+            write_config(out, config.dataset, config)
     params, fit_summary = device_neuron(config) if "device" in config.neurons else (None, None)
     metrics: dict[str, Any] = {"dataset": config.dataset, "data": data.metadata, "recipe": dataclasses.asdict(rec),
                                "emulated": bool(data.metadata.get("emulated", False)), "device_fit": fit_summary,

@@ -32,6 +32,7 @@ from ..physics.params import Macrospin
 from ..physics.timestep import DT_CHECKS
 from ..validation import check_choice, check_non_negative, check_positive, check_range
 from .common import pyplot, results_dir, save_json, seed_everything, summary_table
+from .results import write_config
 
 HISTOGRAM_BINS = 40  # bins of the switching-time histogram (figure and metrics.json)
 
@@ -124,7 +125,7 @@ def run(config: SwitchingConfig, out_root: str | Path = "results") -> dict:
         "wall_time_s": wall,
     }
     out = results_dir("simulate", out_root)
-    save_json(out / "config.json", config)
+    write_config(out, "simulate", config)
     resistance = tmr_resistance(traj.m[..., 0], config.r_p, config.tmr)
     _plot_trajectories(traj.times.numpy(), traj.m.numpy(), resistance.numpy(), config, out / "trajectory.png")
     if config.ensemble:

@@ -53,6 +53,7 @@ from ..nn.chain_software import STRICT_FIT
 from ..nn.mlp_baseline import FirstLayer, MLPConfig, train_mlp
 from ..validation import check_choice, check_range
 from .common import Checkpoint, results_dir, save_json, seed_everything, summary_table
+from .results import reopen_run_folder, saved_config, write_config
 from .vowels_analysis import ceiling_analysis
 from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
 
@@ -304,6 +305,12 @@ def _full_data_fits(config: VowelsConfig, data) -> dict:
     return out
 
 
+def _saved_config(folder: Path) -> VowelsConfig:
+    """The ``VowelsConfig`` saved in a run folder's config.json."""
+    data = saved_config(folder, "vowels")
+    return VowelsConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
 def _mean_std(values) -> tuple[float, float]:
     arr = np.asarray(values, dtype=float)
     return float(arr.mean()), float(arr.std())
@@ -313,11 +320,16 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     """Run the experiment; write results under ``out_root/vowels/<stamp>`` (or continue ``resume``)."""
     from tqdm.auto import tqdm
 
+    if resume is not None:
+        config = _saved_config(Path(resume))
     seed_everything(config.seed)
     data = load_corpus(config)
     splits = make_splits(data, config.splits, config.test_fraction, config.seed, config.split_by)
-    out = Path(resume) if resume is not None else results_dir("vowels", out_root)
-    save_json(out / "config.json", config)
+    if resume is None:
+        out = results_dir("vowels", out_root)
+        write_config(out, "vowels", config)
+    else:  # the resume rule (cli.MtjnnCommand): the configuration saved in the folder, nothing else
+        out = reopen_run_folder(resume, "vowels")
     ckpt = Checkpoint(out / "checkpoint.pt")
     state = ckpt.load() or {"splits": [], "setup": None}
     if state["setup"] is None:

@@ -26,6 +26,7 @@ from ..nn.spike_timing import SpikeTimingConfig, evaluate_layerwise, simulate_la
 from ..nn.xor_training import INITS, TrainConfig, XorTask, train_xor
 from ..validation import check_choice, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .results import write_config
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
             "wall_time_s": time.perf_counter() - t0,
         }
     out = results_dir("xor", out_root)
-    save_json(out / "config.json", {**config.__dict__, "train": config.training()})
+    write_config(out, "xor", {**config.__dict__, "train": config.training()})
     save_json(out / "metrics.json", metrics)
     _plot_history(res.history_time.numpy(), conv.numpy(), labels.numpy(), task, out / "spike_times.png")
     best = int(torch.where(conv >= 0, conv, conv.max() + 1).argmin()) if bool((conv >= 0).any()) else 0
