@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .results import create_run_folder, reopen_run_folder, write_config
+from .results import create_run_folder, reopen_run_folder, saved_config, write_config
 
 
 def results_dir(name: str, root: str | Path = "results") -> Path:
@@ -85,11 +85,11 @@ def open_run(name: str, config: Any, out_root: str | Path = "results", resume: s
         out = results_dir(name, out_root)
         write_config(out, name, config)
         return out, config
-    out = reopen_run_folder(resume, name)
-    saved = Checkpoint(out / "checkpoint.pt").load()
+    saved_config(resume, name)  # the folder belongs to this job
+    saved = Checkpoint(Path(resume) / "checkpoint.pt").load()
     if saved is None:
-        raise FileNotFoundError(f"nothing to resume: {out / 'checkpoint.pt'} does not exist")
-    return out, saved["config"]
+        raise ValueError(f"resume = {str(resume)!r}: nothing to resume, no checkpoint.pt; allowed: a run folder with a checkpoint")
+    return reopen_run_folder(resume, name), saved["config"]
 
 
 def summary_table(rows: list[tuple[str, str]], title: str) -> str:
