@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from mtjnn.cli import app
 from mtjnn.experiments import activation_training as at
+from mtjnn.nn import analog_training
 from mtjnn.experiments.activation_training import IrisConfig, MnistConfig, TrainConfig, iris_cross_validation, run_iris, run_mnist
 
 needs_mnist = pytest.mark.skipif(not os.environ.get("MTJNN_DATA"), reason="MTJNN_DATA not set (CI sets it)")
@@ -99,9 +100,9 @@ def test_model_selected_on_validation_and_test_evaluated_once(monkeypatch) -> No
     evaluated: list[str] = []
     evaluate = at.evaluate
 
-    def spy(model, xs, ys, generator, chunk=2000):
+    def spy(model, xs, ys, generator, chunk=2000, **kwargs):
         evaluated.append("test" if xs is xt else "val" if xs is val[0] else "other")
-        return evaluate(model, xs, ys, generator, chunk)
+        return evaluate(model, xs, ys, generator, chunk, **kwargs)
 
     class EveryEpoch(at.Checkpoint):
         def __init__(self) -> None:
@@ -113,7 +114,7 @@ def test_model_selected_on_validation_and_test_evaluated_once(monkeypatch) -> No
         def save(self, state) -> None:
             self.states.append(copy.deepcopy(state["model"]))
 
-    monkeypatch.setattr(at, "evaluate", spy)
+    monkeypatch.setattr(analog_training, "evaluate", spy)  # the loop lives in nn
     saved = EveryEpoch()
     res = at.fit(train, x, y, xt, yt, validation=val, checkpoint=saved)
     assert evaluated == ["val"] * 6 + ["test", "test"]

@@ -10,16 +10,15 @@ Iris: z-scored features, stratified 5-fold cross-validation (120/30) repeated fo
 Iris reports the final epoch of a fixed epoch count (nothing is selected on the test folds).
 MNIST: pixels scaled to [0, 1]; the last 5 000 training images are a validation split (the model is
 trained on the first 55 000), the epoch is selected on validation accuracy and the 10k test set is
-evaluated once, after training; Adam with a cosine learning-rate schedule, a checkpoint every epoch
+evaluated once, after training; Adam with a cosine learning-rate schedule (the loop is ``nn.analog_training.fit``,
+shared with the scikit-learn estimators), a checkpoint every epoch
 (``--resume`` continues an interrupted run). Both write
 ``results/<name>/<stamp>/{config.json, metrics.json, *.png}``.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,175 +26,13 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..data.iris import load_iris
 from ..data.mnist import load_mnist
-from ..devices.activation import SensorMTJ, Variability
-from ..nn.analog_mlp import AnalogMLP, AnalogMLPConfig
-from ..validation import check_positive, check_range
+from ..nn.analog_training import TEST_READ_SEED_OFFSET, TrainConfig, evaluate, fit  # noqa: F401 (the one loop, re-exported)
+from ..validation import check_range
 from .activation_figures import plot_learning_curves, plot_sweep, plot_transfer_curves
 from .common import Checkpoint, open_run, save_json, seed_everything, summary_table
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One network and its training (SI units for the device; ``delta`` in pre-activation units).
-
-    ``spread`` is the relative sigma of H_K, TMR, R_P and of the offset field (fraction of H_K);
-    ``read_noise`` the sigma of each read as a fraction of the full swing.
-    """
-
-    hidden: tuple[int, ...] = (256,)
-    activation: str = "mtj"
-    gradient: str = "fd"
-    delta: float = 0.1
-    spread: float = 0.05
-    read_noise: float = 0.005
-    fidelity: str = "compact"
-    epochs: int = 20
-    batch_size: int = 64
-    lr: float = 1e-3
-    seed: int = 0
-    device: SensorMTJ = field(default_factory=SensorMTJ)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        check_range("epochs", self.epochs, 1, 1e6)
-        check_range("batch_size", self.batch_size, 1, 1e7)
-        check_positive("lr", self.lr)
-        self.model_config(1, 2)  # validates hidden, activation, gradient, delta, spread, read_noise, fidelity
-
-    def model_config(self, in_features: int, out_features: int) -> AnalogMLPConfig:
-        return AnalogMLPConfig(
-            in_features, self.hidden, out_features, self.activation, self.gradient, self.delta, self.device,
-            Variability.uniform(self.spread, self.read_noise), self.fidelity,
-        )
-
-    @property
-    def label(self) -> str:
-        kind = "tanh" if self.activation == "tanh" else f"MTJ {self.gradient}"
-        return f"{kind} {'-'.join(map(str, self.hidden))}"
-
-
-TEST_READ_SEED_OFFSET = 999
-"""Read-noise seed of the single test evaluation, ``train.seed * 1000 + 999`` (epochs use ``+ epoch``)."""
-
-
-def fit(
-    train: TrainConfig,
-    x_train: torch.Tensor,
-    y_train: torch.Tensor,
-    x_test: torch.Tensor,
-    y_test: torch.Tensor,
-    *,
-    validation: tuple[torch.Tensor, torch.Tensor] | None = None,
-    checkpoint: Checkpoint | None = None,
-    progress: bool = False,
-) -> dict[str, Any]:
-    """Train one ``AnalogMLP`` with Adam + cosine schedule for ``train.epochs`` epochs.
-
-    Without ``validation`` (a fixed-epoch protocol such as the Iris cross-validation): the test set is
-    evaluated after every epoch for the learning curves only, and ``test_acc`` is the final epoch's.
-
-    With ``validation`` = (x_val, y_val), held out of the training data: the validation set is evaluated
-    after every epoch and selects the model, the first epoch of highest validation accuracy (early
-    stopping). The test set is not touched during training; afterwards it is evaluated once on that
-    model (``test_acc_at_best_val_epoch``) and once on the final model (``test_acc``), with the same
-    read-noise draws. Test labels cannot influence the selection.
-
-    Seeds: ``train.seed`` draws the weights and the devices; a second generator draws the shuffles and
-    every read noise; evaluation reads use a generator seeded per epoch. With ``checkpoint`` the state
-    (including the best validation model) is saved after every epoch and a saved state is resumed.
-    """
-    classes = [y_train] if validation is None else [y_train, validation[1]]
-    n_classes = int(max(int(y.max()) for y in classes) + 1)  # from training (and validation) labels only
-    model = AnalogMLP(train.model_config(x_train.shape[1], n_classes), torch.Generator().manual_seed(train.seed))
-    gen = torch.Generator().manual_seed(train.seed + 7919)
-    opt = torch.optim.Adam(model.parameters(), lr=train.lr)
-    steps_per_epoch = math.ceil(x_train.shape[0] / train.batch_size)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, train.epochs * steps_per_epoch) / (train.epochs * steps_per_epoch)))
-    )
-    monitor = "test" if validation is None else "val"
-    x_mon, y_mon = (x_test, y_test) if validation is None else validation
-    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], f"{monitor}_loss": [], f"{monitor}_acc": [], "epoch_s": []}
-    best: dict[str, Any] = {"epoch": 0, "val_acc": -1.0, "model": None}
-    start = 0
-    state = checkpoint.load() if checkpoint is not None else None
-    if state is not None:
-        if f"{monitor}_acc" not in state["history"] or (validation is not None and "best" not in state):
-            raise ValueError(
-                f"{checkpoint.path}: written by a run {'without' if validation is not None else 'with'} a validation "
-                f"split (history {sorted(state['history'])}); it cannot be resumed under this protocol: start a new run"
-            )
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        gen.set_state(state["gen"])
-        history, start = state["history"], state["epoch"]
-        best = state.get("best", best)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=train.epochs * steps_per_epoch, initial=start * steps_per_epoch, desc=train.label, unit="batch")
-    for epoch in range(start, train.epochs):
-        t0 = time.perf_counter()
-        model.train()
-        perm = torch.randperm(x_train.shape[0], generator=gen)
-        loss_sum, correct = 0.0, 0
-        for i in range(0, x_train.shape[0], train.batch_size):
-            idx = perm[i : i + train.batch_size]
-            logits = model(x_train[idx], gen)
-            loss = F.cross_entropy(logits, y_train[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            loss_sum += float(loss.detach()) * idx.numel()
-            correct += int((logits.argmax(1) == y_train[idx]).sum())
-            if bar is not None:
-                bar.update(1)
-        history["epoch_s"].append(time.perf_counter() - t0)
-        history["train_loss"].append(loss_sum / x_train.shape[0])
-        history["train_acc"].append(correct / x_train.shape[0])
-        mon_loss, mon_acc = evaluate(model, x_mon, y_mon, torch.Generator().manual_seed(train.seed * 1000 + epoch))
-        history[f"{monitor}_loss"].append(mon_loss)
-        history[f"{monitor}_acc"].append(mon_acc)
-        if validation is not None and mon_acc > best["val_acc"]:
-            best = {"epoch": epoch + 1, "val_acc": mon_acc, "model": copy.deepcopy(model.state_dict())}
-        if bar is not None:
-            bar.set_postfix({f"{monitor}_acc": f"{mon_acc:.4f}"})
-        if checkpoint is not None:
-            checkpoint.save({"epoch": epoch + 1, "model": model.state_dict(), "opt": opt.state_dict(),
-                             "sched": sched.state_dict(), "gen": gen.get_state(), "history": history, "train": train,
-                             **({"best": best} if validation is not None else {})})
-    if bar is not None:
-        bar.close()
-    result: dict[str, Any] = {"history": history, "model": model,
-                              "seconds_per_epoch": float(np.mean(history["epoch_s"])) if history["epoch_s"] else math.nan}
-    if validation is None:
-        return {**result, "test_acc": history["test_acc"][-1]}
-    test_seed = train.seed * 1000 + TEST_READ_SEED_OFFSET
-    _, final_acc = evaluate(model, x_test, y_test, torch.Generator().manual_seed(test_seed))
-    chosen = AnalogMLP(model.config, torch.Generator().manual_seed(train.seed))
-    chosen.load_state_dict(best["model"])
-    _, chosen_acc = evaluate(chosen, x_test, y_test, torch.Generator().manual_seed(test_seed))
-    return {**result, "test_acc": final_acc, "test_acc_at_best_val_epoch": chosen_acc, "best_val_epoch": best["epoch"],
-            "best_val_acc": best["val_acc"], "best_model": chosen}
-
-
-@torch.no_grad()
-def evaluate(model: AnalogMLP, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator, chunk: int = 2000) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) with one noisy read per device and input."""
-    model.eval()
-    loss, correct = 0.0, 0
-    for i in range(0, x.shape[0], chunk):
-        logits = model(x[i : i + chunk], generator)
-        loss += float(F.cross_entropy(logits, y[i : i + chunk], reduction="sum"))
-        correct += int((logits.argmax(1) == y[i : i + chunk]).sum())
-    return loss / x.shape[0], correct / x.shape[0]
 
 
 # ----------------------------------------------------------------------------------------------- Iris

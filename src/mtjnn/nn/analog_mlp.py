@@ -39,7 +39,7 @@ class AnalogMLPConfig:
     Attributes:
         in_features: number of input features (>= 1).
         hidden: widths of the hidden layers (at least one, each >= 1).
-        out_features: number of classes (>= 2).
+        out_features: number of outputs (>= 1): classes (>= 2) for a classifier, targets for a regressor.
         activation: "mtj" (device neurons) or "tanh" (software baseline).
         gradient: "fd" (finite difference measured on the devices) or "exact" (true derivative of each
             device's curve). Ignored for tanh (autograd).
@@ -60,7 +60,7 @@ class AnalogMLPConfig:
 
     def __post_init__(self) -> None:
         check_range("in_features", self.in_features, 1, 1e8)
-        check_range("out_features", self.out_features, 2, 1e8)
+        check_range("out_features", self.out_features, 1, 1e8)
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         if not self.hidden:
             raise ValueError("hidden = () is not allowed; allowed: at least one hidden layer, e.g. (256,)")
