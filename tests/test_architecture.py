@@ -14,6 +14,7 @@ ALLOWED = {
     "nn": {"physics", "devices", "circuits"},
     "data": set(),
     "experiments": {"physics", "devices", "circuits", "nn", "data"},
+    "estimators": {"physics", "devices", "circuits", "nn", "data"},
 }
 SHARED = {"constants", "validation", "testing"}
 

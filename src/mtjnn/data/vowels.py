@@ -50,6 +50,10 @@ COMPLETE_37_SUBSETS = (
     ("eh", "ei", "ih", "iy", "oo", "uh", "uw"),
 )
 _ID_COLUMNS = ("speaker", "group", "vowel")
+_REQUIRED_COLUMNS = ("speaker", "vowel")
+
+
+REPETITIONS = ("all", "first", "last", "mean")
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,10 @@ class VowelData:
 
     features: (S, F) float64 formant frequencies in Hz; labels: (S,) int64 index into ``vowels``;
     speakers: (S,) talker ID of every sample; feature_names: the F column names; dropped_speakers:
-    talkers of the group removed because a selected value was missing (0).
+    talkers removed because no complete repetition (every selected value > 0) of some selected vowel
+    was left; dropped_rows: rows of the kept selection not used as samples: incomplete repetitions
+    (a selected value missing, i.e. 0) and, for ``repetitions`` "first" / "last" / "mean", the
+    repetitions merged or left out (0 for a table with one complete row per talker and vowel).
     """
 
     features: np.ndarray
@@ -67,6 +74,7 @@ class VowelData:
     vowels: tuple[str, ...]
     feature_names: tuple[str, ...]
     dropped_speakers: tuple[str, ...]
+    dropped_rows: int = 0
 
     @property
     def n_classes(self) -> int:
@@ -82,9 +90,10 @@ class VowelData:
 
 
 def read_table(path: str | Path | None = None) -> list[dict[str, str]]:
-    """Rows of the Hillenbrand CSV at ``path`` (default: the packaged copy) as dicts of strings.
+    """Rows of the formant CSV at ``path`` (default: the packaged Hillenbrand copy) as dicts of strings.
 
-    A CSV without the identification columns (speaker, group, vowel) gives ValueError naming them.
+    Required columns: ``speaker`` and ``vowel`` (a ``group`` column is optional; see ``load_vowels``).
+    A CSV without them gives ValueError naming them.
     """
     path = packaged_file(PACKAGED_CSV) if path is None else Path(path)
     if path.is_dir():
@@ -95,51 +104,66 @@ def read_table(path: str | Path | None = None) -> list[dict[str, str]]:
         reader = csv.DictReader(handle)
         header = tuple(reader.fieldnames or ())
         rows = list(reader)
-    missing = [c for c in _ID_COLUMNS if c not in header]
+    missing = [c for c in _REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ValueError(f"{path}: missing columns {missing}; allowed: a CSV with columns {list(_ID_COLUMNS)} + features")
+        raise ValueError(f"{path}: missing columns {missing}; allowed: a CSV with columns {list(_ID_COLUMNS)} "
+                         "(group optional) + features")
     return rows
 
 
 def load_vowels(
     vowels: tuple[str, ...] | list[str] = DEFAULT_VOWELS,
-    group: str = "w",
+    group: str | None = "w",
     features: tuple[str, ...] | list[str] = FORMANT_FEATURES,
     speakers: tuple[str, ...] | list[str] | None = None,
     path: str | Path | None = None,
+    repetitions: str = "all",
 ) -> VowelData:
     """Load the vowel task: samples of ``vowels`` by talkers of ``group`` with complete ``features``.
 
     Args:
-        vowels: vowel codes (see ``ALL_VOWELS``), >= 2, no repeats; the class index follows this order.
-        group: "w" (women, the seed's choice), "m", "b" or "g".
+        vowels: vowel codes present in the table's ``vowel`` column (``ALL_VOWELS`` for the packaged
+            Hillenbrand table), >= 2, no repeats; the class index follows this order.
+        group: a value of the table's ``group`` column ("w" = women, the seed's choice; "m", "b", "g" in
+            the Hillenbrand table), or None = every row (required for a table without a ``group`` column).
         features: CSV columns used as features (Hz); default the 12 formant features.
-        speakers: restrict to these talker IDs (each must exist in the group); None = all of the group.
-        path: a Hillenbrand CSV (or its folder); None = the copy shipped with mtjnn.
+        speakers: restrict to these talker IDs (each must exist in the selection); None = all of them.
+        path: a formant CSV (or the folder of ``hillenbrand1995.csv``); None = the copy shipped with mtjnn.
+        repetitions: several rows per (talker, vowel): "all" keeps every complete row as a sample,
+            "first" / "last" keep the first / last complete row in file order, "mean" averages the
+            complete rows. Incomplete rows (a selected value 0) are never used.
 
-    Returns ``VowelData`` with one sample per (complete talker, vowel), talkers in sorted order.
-    Raises ValueError (naming the value and what is allowed) for an unknown vowel, group, speaker or
-    feature, a CSV without a requested column, or a selection that leaves no complete talker.
+    Returns ``VowelData``, samples ordered by talker (sorted), vowel, then file order; what was not used
+    is in ``dropped_speakers`` and ``dropped_rows``.
+    Raises ValueError (naming the value and what is allowed) for an unknown vowel, group, speaker,
+    feature or repetitions policy, a CSV without a requested column, or a selection that leaves no
+    complete talker.
     """
     vowels = tuple(vowels)
     features = tuple(features)
-    unknown = [v for v in vowels if v not in ALL_VOWELS]
-    if unknown:
-        raise ValueError(f"vowels contains unknown codes {unknown}; allowed: {list(ALL_VOWELS)}")
+    check_choice("repetitions", repetitions, REPETITIONS)
     if len(set(vowels)) != len(vowels) or len(vowels) < 2:
-        raise ValueError(f"vowels = {list(vowels)} must name >= 2 distinct vowels; allowed codes: {list(ALL_VOWELS)}")
-    if group not in GROUPS:
-        raise ValueError(f"group = {group!r} is not allowed; allowed: {list(GROUPS)} ({', '.join(GROUPS.values())})")
+        raise ValueError(f"vowels = {list(vowels)} must name >= 2 distinct vowels")
     if not features or len(set(features)) != len(features):
         raise ValueError(f"features = {list(features)} must be a non-empty list of distinct column names")
     rows = read_table(path)
     header = rows[0].keys() if rows else ()
     missing = [f for f in features if f not in header]
     if missing:
-        raise ValueError(
-            f"features {missing} are not columns of the vowel table; allowed: {list(FORMANT_FEATURES + OTHER_FEATURES)}"
-        )
-    rows = [r for r in rows if r["group"] == group]
+        known = [c for c in header if c not in _ID_COLUMNS]
+        raise ValueError(f"features {missing} are not columns of the vowel table; allowed: {known}")
+    if group is not None:
+        if "group" not in header:
+            raise ValueError(f"group = {group!r} but the vowel table has no 'group' column; allowed: group=None")
+        present = sorted({r["group"] for r in rows})
+        if group not in present:
+            named = [f"{g} ({GROUPS[g]})" if g in GROUPS else g for g in present]
+            raise ValueError(f"group = {group!r} is not allowed; allowed: {named} or None (all rows)")
+        rows = [r for r in rows if r["group"] == group]
+    known_vowels = sorted({r["vowel"] for r in rows})
+    unknown = [v for v in vowels if v not in known_vowels]
+    if unknown:
+        raise ValueError(f"vowels contains unknown codes {unknown}; allowed: {known_vowels}")
     all_speakers = sorted({r["speaker"] for r in rows})
     if speakers is not None:
         bad = [s for s in speakers if s not in all_speakers]
@@ -148,24 +172,36 @@ def load_vowels(
         chosen = sorted(set(speakers))
     else:
         chosen = all_speakers
-    table: dict[tuple[str, str], list[float]] = {}
+    table: dict[tuple[str, str], list[list[float]]] = {}
+    selected = dict.fromkeys(chosen, 0)  # rows of every talker for the selected vowels
     for r in rows:
         if r["vowel"] in vowels and r["speaker"] in chosen:
             try:
-                table[(r["speaker"], r["vowel"])] = [float(r[f]) for f in features]
+                values = [float(r[f]) for f in features]
             except ValueError as err:
                 raise ValueError(f"speaker {r['speaker']} vowel {r['vowel']}: non-numeric feature value ({err})") from None
-    complete = [s for s in chosen if all((s, v) in table and min(table[(s, v)]) > 0 for v in vowels)]
+            selected[r["speaker"]] += 1
+            if min(values) > 0:  # 0 = not measurable
+                table.setdefault((r["speaker"], r["vowel"]), []).append(values)
+    complete = [s for s in chosen if all((s, v) in table for v in vowels)]
     dropped = tuple(s for s in chosen if s not in complete)
     if not complete:
         raise ValueError(
             f"no talker of group {group!r} has every feature {list(features)} for vowels {list(vowels)} "
             "(0 = not measurable); allowed: a selection with at least one complete talker"
         )
-    x = np.array([table[(s, v)] for s in complete for v in vowels], dtype=np.float64)
-    y = np.array([k for _ in complete for k in range(len(vowels))], dtype=np.int64)
-    spk = tuple(s for s in complete for _ in vowels)
-    return VowelData(x, y, spk, vowels, features, dropped)
+    pick = {"all": lambda reps: reps, "first": lambda reps: reps[:1], "last": lambda reps: reps[-1:],
+            "mean": lambda reps: [np.mean(reps, axis=0).tolist()]}[repetitions]
+    x, y, spk = [], [], []
+    for s in complete:
+        for k, v in enumerate(vowels):
+            kept = pick(table[(s, v)])
+            x.extend(kept)
+            y.extend([k] * len(kept))
+            spk.extend([s] * len(kept))
+    dropped_rows = sum(selected[t] for t in complete) - len(x)
+    return VowelData(np.array(x, dtype=np.float64), np.array(y, dtype=np.int64), tuple(spk), vowels, features, dropped,
+                     dropped_rows)
 
 
 SPLIT_BY = ("speaker", "sample")

@@ -2,7 +2,7 @@
 
 Model (López et al., Phys. Rev. Applied 22, 014082 (2024)). F features x (Hz) become two input currents
 by a linear map, I_A = w_A . x + b_A and I_B = w_B . x + b_B (2F + 2 = 26 coefficients for F = 12);
-a ``SeriesChain`` of N junctions turns them into a switching configuration (n_A, n_B); a lookup table
+a ``mtjnn.circuits.series_chain.SeriesChain`` of N junctions (any ``ChainLike``) turns them into a switching configuration (n_A, n_B); a lookup table
 gives the class of each configuration (a class may own several; unowned ones are read as the owned cell
 nearest in current space, or as errors). Trained parameters: the 26 map coefficients and the 2N control
 currents I_C,i^j (32 for N = 3); the 16-entry table is set by counting training samples.
@@ -41,7 +41,7 @@ so the rule only uses what the hardware sees (which junctions switched) and the 
 
 from __future__ import annotations
 
-from .chain_model import ChainClassifier, InputMap, SeriesChain
+from .chain_model import ChainClassifier, ChainLike, InputMap
 from .chain_rule import HardwareHistory, HardwareRuleConfig, rule_votes, train_hardware
 from .chain_software import (
     SmoothedReport,
@@ -54,10 +54,10 @@ from .chain_software import (
 
 __all__ = [
     "ChainClassifier",
+    "ChainLike",
     "HardwareHistory",
     "HardwareRuleConfig",
     "InputMap",
-    "SeriesChain",
     "SmoothedReport",
     "SmoothedTrainingConfig",
     "fit_smoothed",

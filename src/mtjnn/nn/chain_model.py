@@ -15,9 +15,9 @@ from ..devices.mtj import MTJ
 from ..validation import check_choice, check_range
 
 
-class SeriesChain(Protocol):
-    """What the classifier needs of a chain (``mtjnn.circuits.series_chain.SeriesChain`` provides it;
-    ``nn`` does not import ``circuits``): its junctions and ``apply(i_a, i_b, control, generator)``
+class ChainLike(Protocol):
+    """What the classifier needs of a chain, a typing Protocol (not instantiable): the class to build is
+    ``mtjnn.circuits.series_chain.SeriesChain``, which provides it (``nn`` does not import ``circuits``): its junctions and ``apply(i_a, i_b, control, generator)``
     returning an output with ``configuration``, ``n_a``, ``n_b``, ``switched_a``, ``switched_b``."""
 
     device: MTJ
@@ -150,7 +150,7 @@ class ChainClassifier:
     def with_control(self, control: torch.Tensor) -> "ChainClassifier":
         return replace(self, control=control)
 
-    def run(self, features: torch.Tensor | np.ndarray, chain: SeriesChain, generator: torch.Generator | None = None):
+    def run(self, features: torch.Tensor | np.ndarray, chain: ChainLike, generator: torch.Generator | None = None):
         """``ChainOutput`` of the chain for every sample (the chain may hold (D, N) device realisations)."""
         if chain.n_devices != self.n_devices:
             raise ValueError(f"chain has {chain.n_devices} junctions; allowed: {self.n_devices} (as trained)")
@@ -169,17 +169,17 @@ class ChainClassifier:
             cls = torch.where(cls < 0, self.table[dist.argmin(-1)], cls)
         return cls
 
-    def predict(self, features: torch.Tensor | np.ndarray, chain: SeriesChain, generator: torch.Generator | None = None) -> torch.Tensor:
+    def predict(self, features: torch.Tensor | np.ndarray, chain: ChainLike, generator: torch.Generator | None = None) -> torch.Tensor:
         """Predicted class (..., S) (-1 where the configuration is unowned and ``spare`` is "error")."""
         return self.classify(self.run(features, chain, generator).configuration, self.input_map(features))
 
-    def accuracy(self, features, labels, chain: SeriesChain, generator: torch.Generator | None = None) -> torch.Tensor:
+    def accuracy(self, features, labels, chain: ChainLike, generator: torch.Generator | None = None) -> torch.Tensor:
         """Fraction of correct predictions, a scalar (or (D,) for D device realisations)."""
         labels = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
         return (self.predict(features, chain, generator) == labels).to(torch.float64).mean(-1)
 
 
-def _realisations(chain: SeriesChain) -> int:
+def _realisations(chain: ChainLike) -> int:
     sw = chain.device.switching
     params = sw.i_sw if sw.fidelity == "compact" else sw.anisotropy_field
     return int(params.shape[0]) if params.ndim == 2 else 0

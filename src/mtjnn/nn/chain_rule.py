@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..validation import check_range
-from .chain_model import ChainClassifier, SeriesChain, _realisations
+from .chain_model import ChainClassifier, ChainLike, _realisations
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class HardwareHistory(NamedTuple):
 
 def train_hardware(
     classifier: ChainClassifier,
-    chain: SeriesChain,
+    chain: ChainLike,
     x_train: np.ndarray,
     y_train: np.ndarray,
     config: HardwareRuleConfig = HardwareRuleConfig(),

@@ -65,8 +65,10 @@ class MLPConfig:
 
 
 class MLPResult(NamedTuple):
-    """train/test accuracy of the kept network, its parameter count, learning curves (epochs, acc) of the
-    kept penalty and initialisation, and what the inner cross-validation chose (penalty, stopping epoch)."""
+    """train/test accuracy of the kept network (test: NaN without a test set), its parameter count, learning
+    curves (epochs, acc) of the kept penalty and initialisation (test curve empty without a test set), what
+    the inner cross-validation chose (penalty, stopping epoch), and the kept network's two layers
+    (``mlp_logits(first_layer, output_layer, x)`` evaluates it)."""
 
     train_accuracy: float
     test_accuracy: float
@@ -77,6 +79,7 @@ class MLPResult(NamedTuple):
     weight_decay: float = 0.0
     stopped_epoch: int = 0
     first_layer: "FirstLayer | None" = None
+    output_layer: "OutputLayer | None" = None
 
 
 class FirstLayer(NamedTuple):
@@ -87,6 +90,22 @@ class FirstLayer(NamedTuple):
     std: np.ndarray
     weight: np.ndarray
     bias: np.ndarray
+
+
+class OutputLayer(NamedTuple):
+    """The output layer of a trained MLP: logits = hidden @ weight + bias; weight (H, K), bias (K,)."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+
+
+def mlp_logits(first_layer: FirstLayer, output_layer: OutputLayer, x: np.ndarray) -> np.ndarray:
+    """Logits (S, K) of a trained MLP for inputs ``x`` (S, F) in the units of training (Hz), in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != np.shape(first_layer.weight)[0]:
+        raise ValueError(f"x has shape {x.shape}; allowed: (S, {np.shape(first_layer.weight)[0]})")
+    hidden = np.tanh(((x - first_layer.mean) / first_layer.std) @ first_layer.weight + first_layer.bias)
+    return hidden @ output_layer.weight + output_layer.bias
 
 
 def inner_folds(y: np.ndarray, groups: np.ndarray | None, n_folds: int, seed: int) -> np.ndarray:
@@ -108,27 +127,39 @@ def inner_folds(y: np.ndarray, groups: np.ndarray | None, n_folds: int, seed: in
 def train_mlp(
     x_train: np.ndarray,
     y_train: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
     config: MLPConfig = MLPConfig(),
     groups: np.ndarray | None = None,
     first_layer: FirstLayer | None = None,
+    n_classes: int | None = None,
 ) -> MLPResult:
     """Train the MLP with penalty and stopping epoch chosen by inner cross-validation (module docstring).
 
     ``groups`` (S_train,): talker of every training sample, so that inner folds hold out whole talkers.
     ``first_layer``: a fixed input layer (with its normalization) fitted elsewhere, e.g. on all data as
     preprocessing; only the output layer then trains. The result's ``first_layer`` is the kept network's.
+    ``x_test``, ``y_test``: optional, only measured (never used for a choice); without them the test
+    accuracy is NaN. ``n_classes``: K, the output width (labels in 0..K-1); None = the largest label of
+    the training and test labels + 1.
     """
     x_train = np.asarray(x_train, dtype=np.float64)
-    x_test = np.asarray(x_test, dtype=np.float64)
+    y_train = np.asarray(y_train, dtype=np.int64)
+    if (x_test is None) != (y_test is None):
+        raise ValueError("x_test and y_test: pass both or neither")
+    has_test = x_test is not None
+    x_test = np.asarray(x_test if has_test else x_train[:0], dtype=np.float64)
+    y_test = np.asarray(y_test if has_test else y_train[:0], dtype=np.int64)
     if x_train.ndim != 2 or x_test.ndim != 2 or x_train.shape[1] != x_test.shape[1]:
         raise ValueError(f"x_train {x_train.shape}, x_test {x_test.shape}; allowed: (S, F) arrays with the same F")
-    y_train = np.asarray(y_train, dtype=np.int64)
-    y_test = np.asarray(y_test, dtype=np.int64)
+    if y_train.shape != (x_train.shape[0],) or y_test.shape != (x_test.shape[0],):
+        raise ValueError(f"y_train {y_train.shape}, y_test {y_test.shape}; allowed: one label per sample of x_train, x_test")
     if groups is not None and len(groups) != len(y_train):
         raise ValueError(f"groups has {len(groups)} entries; allowed: one per training sample ({len(y_train)})")
-    k = int(max(y_train.max(), y_test.max())) + 1
+    largest = int(max(y_train.max(), y_test.max(initial=0))) + 1
+    k = largest if n_classes is None else int(n_classes)
+    if k < largest or int(min(y_train.min(), y_test.min(initial=0))) < 0:
+        raise ValueError(f"n_classes = {n_classes}, labels in [{int(y_train.min())}, {largest - 1}]; allowed: labels in 0..n_classes-1")
     if first_layer is None:
         mu, sd = x_train.mean(0), x_train.std(0)
         sd[sd == 0] = 1.0
@@ -189,8 +220,10 @@ def train_mlp(
                     err = (out[:nf].argmax(-1) != yt).to(torch.float32)
                     val_rec.append(((err + 1e-3 * ce[:nf]) * held[:, None, None, :]).sum(-1) / held.sum(-1)[:, None, None])
                 tr_rec.append((out[-1].argmax(-1) == yt).to(torch.float64).mean(-1))  # (W, R), whole training set
-                te_rec.append((logits(xe)[-1].argmax(-1) == ye).to(torch.float64).mean(-1))
-                layer_rec.append((w1[-1].detach().clone(), b1[-1, :, :, 0].detach().clone()))  # (W, R, F, H), (W, R, H)
+                if has_test:
+                    te_rec.append((logits(xe)[-1].argmax(-1) == ye).to(torch.float64).mean(-1))
+                # (W, R, F, H), (W, R, H), (W, R, H, K), (W, R, K)
+                layer_rec.append(tuple(t[-1].detach().clone() for t in (w1, b1[..., 0, :], w2, b2[..., 0, :])))
     obj = torch.stack(obj_rec)  # (E, M, W, R)
     if nf:
         pick = obj[:, :nf].argmin(-1, keepdim=True)  # per fold, penalty, epoch: restart with lowest objective
@@ -200,8 +233,8 @@ def train_mlp(
         e_best, w_best = len(epochs) - 1, 0
     r_best = int(torch.argmin(obj[e_best, -1, w_best]))
     tr = torch.stack(tr_rec)[:, w_best, r_best].numpy()
-    te = torch.stack(te_rec)[:, w_best, r_best].numpy()
-    lw, lb = layer_rec[e_best]
-    kept = FirstLayer(mu, sd, lw[w_best, r_best].double().numpy(), lb[w_best, r_best].double().numpy())
-    return MLPResult(float(tr[e_best]), float(te[e_best]), mlp_parameter_count(f, h, k), np.array(epochs), tr, te,
-                     float(config.weight_decays[w_best]), int(epochs[e_best]), kept)
+    te = torch.stack(te_rec)[:, w_best, r_best].numpy() if has_test else np.zeros(0)
+    lw, lb, ow, ob = (t[w_best, r_best].double().numpy() for t in layer_rec[e_best])
+    return MLPResult(float(tr[e_best]), float(te[e_best]) if has_test else float("nan"), mlp_parameter_count(f, h, k),
+                     np.array(epochs), tr, te, float(config.weight_decays[w_best]), int(epochs[e_best]),
+                     FirstLayer(mu, sd, lw, lb), OutputLayer(ow, ob))
