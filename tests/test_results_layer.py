@@ -105,7 +105,7 @@ def _start(args: list[str], out: Path) -> subprocess.Popen:
     return subprocess.Popen(MTJNN + args + ["--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _wait_for_split(out: Path, job: str, timeout: float = 240.0) -> Path:
+def _wait_for_split(out: Path, job: str, timeout: float = 600.0) -> Path:
     """The run folder once its checkpoint holds at least one finished split."""
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -133,12 +133,12 @@ def test_killed_and_interrupted_runs_resume_to_the_uninterrupted_result(tmp_path
     again = _start(["run", "vowels", "--resume", str(folder)], tmp_path / "cut")
     time.sleep(3.0)
     again.send_signal(signal.SIGINT)
-    _, err = again.communicate(timeout=120)
+    _, err = again.communicate(timeout=600)
     if again.returncode == 130:  # interrupted before it finished: says where the results are and how to resume
         assert "interrupted" in err and f"--resume {folder}" in err
         assert json.loads((folder / "run.json").read_text())["status"] == "interrupted"
     final = _start(["run", "vowels", "--resume", str(folder)], tmp_path / "cut")
-    assert final.wait(timeout=300) == 0 and reference.wait(timeout=300) == 0
+    assert final.wait(timeout=900) == 0 and reference.wait(timeout=900) == 0
     ref_folder = next((tmp_path / "ref" / "vowels").iterdir())
     got = json.loads((folder / "metrics.json").read_text())
     want = json.loads((ref_folder / "metrics.json").read_text())
