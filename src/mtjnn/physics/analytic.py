@@ -39,6 +39,46 @@ def critical_current_perpendicular(alpha: float, ms: float, volume: float, eta: 
     return 2 * E_CHARGE * alpha * ms * volume / (HBAR * eta) * hk_eff
 
 
+def spin_torque_efficiency(eta: float, cos_angle: float, asymmetry: float = 1.0, angular: str = "slonczewski") -> float:
+    """Angle-dependent spin-transfer efficiency eta(theta), dimensionless; ``cos_angle`` = m.p = cos(theta).
+
+    slonczewski: eta 2 Lambda^2 / (Lambda^2 + 1 + (Lambda^2 - 1) cos theta), so eta_P = eta (theta = 0) and
+    eta_AP = eta Lambda^2 (theta = pi); Lambda = ``asymmetry`` > 0 (1: constant eta). tunnel:
+    eta / (1 + eta^2 cos theta), eta_P = eta / (1 + eta^2), eta_AP = eta / (1 - eta^2) (needs |eta| < 1, Lambda = 1).
+    """
+    if not asymmetry > 0 or not math.isfinite(asymmetry):
+        raise ValueError(f"asymmetry = {asymmetry!r}; allowed: finite, > 0")
+    if angular == "slonczewski":
+        l2 = asymmetry * asymmetry
+        return eta * 2.0 * l2 / (l2 + 1.0 + (l2 - 1.0) * cos_angle)
+    if angular == "tunnel":
+        if asymmetry != 1.0 or not abs(eta) < 1.0:
+            raise ValueError(f"tunnel form with asymmetry = {asymmetry!r}, eta = {eta!r}; allowed: asymmetry 1, |eta| < 1")
+        return eta / (1.0 + eta * eta * cos_angle)
+    raise ValueError(f"angular = {angular!r}; allowed: 'slonczewski' or 'tunnel'")
+
+
+def critical_current_asymmetric(
+    ic0: float, eta: float, initial: str, asymmetry: float = 1.0, angular: str = "slonczewski"
+) -> float:
+    """Critical current magnitude (A) to leave the ``initial`` state "P" (m.p = +1) or "AP" (m.p = -1).
+
+    ``ic0`` is a constant-eta critical current (``critical_current_in_plane`` / ``_perpendicular``) computed
+    with ``eta``. At the fixed point the torque's angular derivative drops out of the linear stability (it
+    multiplies sin theta = 0), so I_c = ic0 eta / eta(theta0): P->AP: ic0 eta / eta_P, AP->P: ic0 eta / eta_AP.
+    Slonczewski: I_c(P->AP) = ic0, I_c(AP->P) = ic0 / Lambda^2.
+    """
+    cos0 = {"P": 1.0, "AP": -1.0}.get(initial)
+    if cos0 is None:
+        raise ValueError(f"initial = {initial!r}; allowed: 'P' or 'AP'")
+    return ic0 * eta / spin_torque_efficiency(eta, cos0, asymmetry, angular)
+
+
+def critical_current_ratio(eta: float, asymmetry: float = 1.0, angular: str = "slonczewski") -> float:
+    """I_c(P->AP) / I_c(AP->P) = eta_AP / eta_P (dimensionless): Lambda^2 (slonczewski), (1 + eta^2) / (1 - eta^2) (tunnel)."""
+    return spin_torque_efficiency(eta, -1.0, asymmetry, angular) / spin_torque_efficiency(eta, 1.0, asymmetry, angular)
+
+
 def switching_time_tau0(alpha: float, hk: float, gamma: float = GAMMA_E) -> float:
     """tau0 = (1 + alpha^2) / (alpha gamma mu0 H_K) (s) of the axially symmetric perpendicular macrospin."""
     return (1 + alpha**2) / (alpha * gamma * hk)

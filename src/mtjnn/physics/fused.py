@@ -7,7 +7,9 @@ first-crossing times; a divergence check every 16 steps. The right-hand side is 
 written out per junction (Landau-Lifshitz form, SEEDS_SPEC 5.1):
 
     dm/dt = -gamma' [ m x B + alpha m x (m x B) ],   gamma' = gamma / (1 + alpha^2)
-    B = B_ext + mu0 H_K (m.u) u - mu0 Ms N m + a_J (m x p) + b_J p (+ B_th),   a_J = c_stt I, b_J = xi a_J
+    B = B_ext + mu0 H_K (m.u) u - mu0 Ms N m + a_J (m x p) + b_J p (+ B_th),   a_J = c_stt I f(m.p), b_J = xi a_J
+
+with f = A / (B + C m.p) the angular factor of the spin-torque efficiency (1 for constant eta).
 
 Layout: the batch is cut into blocks of ``BLOCK`` junctions. A block keeps its state in
 structure-of-arrays rows (x, y, z) for a whole chunk, so the time loop runs inside the kernel on
@@ -51,15 +53,21 @@ _PACKED: tuple = (None, None)  # (last ResolvedMacrospin packed, its matrix); on
 
 
 def _pack_params(p, dtype: torch.dtype) -> np.ndarray:
-    """(14, B|1) matrix of the kernel's per-junction constants (rows _HK ... _AL) in the state dtype."""
+    """(17, B|1) matrix of the kernel's per-junction constants (rows _HK ... _SC) in the state dtype.
+
+    Rows _SA, _SB, _SC hold the angular efficiency factor A / (B + C m.p) (1, 1, 0: constant eta);
+    a non-zero C makes the kernel take its general (term-by-term) path, the factor not being affine in m.
+    """
     last, packed = _PACKED
     if last is p and packed.dtype == _NUMPY_DTYPE[dtype]:
         return packed
+    one = torch.ones_like(p.alpha[:, 0])
     rows = [
         p.hk[:, 0], p.easy_axis[:, 0], p.easy_axis[:, 1], p.easy_axis[:, 2],
         *(-MU0 * p.ms * p.demag).unbind(-1),
         p.polarizer[:, 0], p.polarizer[:, 1], p.polarizer[:, 2],
         p.stt_per_ampere[:, 0], p.field_like[:, 0], p.gamma_ll[:, 0], p.alpha[:, 0],
+        *(p.stt_angular.unbind(-1) if p.stt_angular is not None else (one, one, 0.0 * one)),
     ]
     width = max(r.shape[0] for r in rows)
     packed = torch.stack([r.detach().to("cpu", dtype).expand(width) for r in rows]).contiguous().numpy()

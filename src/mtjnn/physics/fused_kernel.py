@@ -12,8 +12,8 @@ Two inner loops:
   c + alpha m x c with c = m x (L' m + hb'), about half the arithmetic of the term-by-term form.
   Full blocks run four independent lanes of junctions interleaved stage by stage, which hides the
   latency of the RK4 dependency chain (~1.3x on a Zen 3 core).
-* general (per-junction parameters or drives): the term-by-term right-hand side, parameters read from
-  per-block rows.
+* general (per-junction parameters or drives, or an angle-dependent spin-torque efficiency, which is
+  not affine in m): the term-by-term right-hand side, parameters read from per-block rows.
 Renormalization uses a short series for 1/|m| (exact to rounding while |m|^2 stays within 1e-4 of 1,
 with an exact pass otherwise; see ``_unit``) instead of a square root and a division.
 """
@@ -30,16 +30,21 @@ _Q = BLOCK // 4  # lane offset of the four interleaved lanes of a full uniform b
 _FM = {"contract"}  # allow FMA contraction only (keeps NaN/inf semantics for the divergence check)
 
 # rows of the packed parameter matrix (see _pack_params)
-_HK, _UX, _UY, _UZ, _DX, _DY, _DZ, _PX, _PY, _PZ, _STT, _XI, _G, _AL = range(14)
-_NPARAM = 14
+_HK, _UX, _UY, _UZ, _DX, _DY, _DZ, _PX, _PY, _PZ, _STT, _XI, _G, _AL, _SA, _SB, _SC = range(17)
+_NPARAM = 17
 _NCOEF = 12  # uniform path, per drive point: L' (9, row-major), hb' (3)
 CHECK_EVERY = 16  #: divergence check period in steps (as in the torch stepper)
 
 
 # ----------------------------------------------------------------------------------- right-hand sides
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _rhs(mx, my, mz, hx, hy, hz, aj, bj, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al):
-    """dm/dt (1/s) of one junction, term by term: applied h, anisotropy, demag (d = -mu0 Ms N), STT."""
+def _rhs(mx, my, mz, hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc):
+    """dm/dt (1/s) of one junction, term by term: applied h, anisotropy, demag (d = -mu0 Ms N), STT.
+
+    a_J = a0 sa / (sb + sc m.p) (angle-dependent efficiency; exactly a0 for sa = sb, sc = 0), b_J = xi a_J.
+    """
+    aj = a0 * (sa / (sb + sc * (mx * px + my * py + mz * pz)))
+    bj = xi * aj
     proj = mx * ux + my * uy + mz * uz
     bx = hx + hk * proj * ux + dx * mx + (aj * (my * pz - mz * py) + bj * px)
     by = hy + hk * proj * uy + dy * my + (aj * (mz * px - mx * pz) + bj * py)
@@ -230,11 +235,12 @@ def _heun_uniform(st, coef, th, nb, dt, hdt, nc, renorm):
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
 def _junction(prm, j):
-    """Per-junction constants of a block row: hk, u, d, p, c_stt, xi, gamma', alpha."""
+    """Per-junction constants of a block row: hk, u, d, p, c_stt, xi, gamma', alpha, angular factor (A, B, C)."""
     return (prm[_HK * BLOCK + j], prm[_UX * BLOCK + j], prm[_UY * BLOCK + j], prm[_UZ * BLOCK + j],
             prm[_DX * BLOCK + j], prm[_DY * BLOCK + j], prm[_DZ * BLOCK + j],
             prm[_PX * BLOCK + j], prm[_PY * BLOCK + j], prm[_PZ * BLOCK + j],
-            prm[_STT * BLOCK + j], prm[_XI * BLOCK + j], prm[_G * BLOCK + j], prm[_AL * BLOCK + j])
+            prm[_STT * BLOCK + j], prm[_XI * BLOCK + j], prm[_G * BLOCK + j], prm[_AL * BLOCK + j],
+            prm[_SA * BLOCK + j], prm[_SB * BLOCK + j], prm[_SC * BLOCK + j])
 
 
 @njit(fastmath=_FM, error_model="numpy", cache=True)
@@ -243,18 +249,19 @@ def _rk4_general(st, prm, drv, nb, dt, hdt, sdt, two, nc, renorm):
     far = False
     for j in range(nb):
         mx, my, mz = st[j], st[BLOCK + j], st[2 * BLOCK + j]
-        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al = _junction(prm, j)
+        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _junction(prm, j)
         a0, a1, a2 = stt * drv[j], stt * drv[BLOCK + j], stt * drv[2 * BLOCK + j]
         h0x, h0y, h0z = drv[3 * BLOCK + j], drv[4 * BLOCK + j], drv[5 * BLOCK + j]
         h1x, h1y, h1z = drv[6 * BLOCK + j], drv[7 * BLOCK + j], drv[8 * BLOCK + j]
         h2x, h2y, h2z = drv[9 * BLOCK + j], drv[10 * BLOCK + j], drv[11 * BLOCK + j]
-        k1x, k1y, k1z = _rhs(mx, my, mz, h0x, h0y, h0z, a0, xi * a0, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al)
-        k2x, k2y, k2z = _rhs(mx + hdt * k1x, my + hdt * k1y, mz + hdt * k1z, h1x, h1y, h1z, a1, xi * a1,
-                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al)
-        k3x, k3y, k3z = _rhs(mx + hdt * k2x, my + hdt * k2y, mz + hdt * k2z, h1x, h1y, h1z, a1, xi * a1,
-                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al)
-        k4x, k4y, k4z = _rhs(mx + dt * k3x, my + dt * k3y, mz + dt * k3z, h2x, h2y, h2z, a2, xi * a2,
-                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al)
+        k1x, k1y, k1z = _rhs(mx, my, mz, h0x, h0y, h0z, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al,
+                             sa, sb, sc)
+        k2x, k2y, k2z = _rhs(mx + hdt * k1x, my + hdt * k1y, mz + hdt * k1z, h1x, h1y, h1z, a1, xi,
+                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k3x, k3y, k3z = _rhs(mx + hdt * k2x, my + hdt * k2y, mz + hdt * k2z, h1x, h1y, h1z, a1, xi,
+                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k4x, k4y, k4z = _rhs(mx + dt * k3x, my + dt * k3y, mz + dt * k3z, h2x, h2y, h2z, a2, xi,
+                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
         nx, ny, nz, f = _unit(mx + sdt * (k1x + two * k2x + two * k3x + k4x),
                               my + sdt * (k1y + two * k2y + two * k3y + k4y),
                               mz + sdt * (k1z + two * k2z + two * k3z + k4z), nc, renorm)
@@ -269,14 +276,14 @@ def _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm):
     far = False
     for j in range(nb):
         mx, my, mz = st[j], st[BLOCK + j], st[2 * BLOCK + j]
-        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al = _junction(prm, j)
+        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _junction(prm, j)
         a0, a2 = stt * drv[j], stt * drv[2 * BLOCK + j]
         tx, ty, tz = th[j], th[BLOCK + j], th[2 * BLOCK + j]
         d1x, d1y, d1z = _rhs(mx, my, mz, drv[3 * BLOCK + j] + tx, drv[4 * BLOCK + j] + ty, drv[5 * BLOCK + j] + tz,
-                             a0, xi * a0, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al)
+                             a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
         d2x, d2y, d2z = _rhs(mx + dt * d1x, my + dt * d1y, mz + dt * d1z, drv[9 * BLOCK + j] + tx,
-                             drv[10 * BLOCK + j] + ty, drv[11 * BLOCK + j] + tz, a2, xi * a2,
-                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al)
+                             drv[10 * BLOCK + j] + ty, drv[11 * BLOCK + j] + tz, a2, xi,
+                             hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
         nx, ny, nz, f = _unit(mx + hdt * (d1x + d2x), my + hdt * (d1y + d2y), mz + hdt * (d1z + d2z), nc, renorm)
         st[j], st[BLOCK + j], st[2 * BLOCK + j] = nx, ny, nz
         far |= f
@@ -288,7 +295,7 @@ def _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm):
 def advance_blocks(b0, b1, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
                     cross_idx, cross_dir, switch, renorm, heun, has_noise, bad):
     """Integrate blocks ``b0 <= blk < b1`` over the chunk (releases the GIL; arguments: ``fused.fused_chunk``)."""
-    uniform = not (prm_src.shape[1] > 1 or cur.shape[1] > 1 or fld.shape[1] > 1)
+    uniform = not (prm_src.shape[1] > 1 or cur.shape[1] > 1 or fld.shape[1] > 1 or prm_src[_SC, 0] != 0)
     # per-call scratch rows, reused by every block of the range
     st = np.empty(3 * BLOCK, dtype=m_in.dtype)
     th = np.zeros(3 * BLOCK, dtype=m_in.dtype)  # stays zero for heun without a thermal field
@@ -311,7 +318,7 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step
     cur_t, cur_j = cur.shape[0] > 1, cur.shape[1] > 1
     fld_t, fld_j = fld.shape[0] > 1, fld.shape[1] > 1
     prm_j = prm_src.shape[1] > 1
-    uniform = not (prm_j or cur_j or fld_j)
+    uniform = not (prm_j or cur_j or fld_j or prm_src[_SC, 0] != 0)  # a non-zero C: not affine in m
     first_sample = step0 // stride
     j0 = blk * BLOCK
     nb = min(BLOCK, batch - j0)

@@ -259,7 +259,7 @@ def _batch_parts(p: ResolvedMacrospin, batch: int, keep: int, stride: int, n_tot
 
 def _rows(p: ResolvedMacrospin, batch: int, lo: int, hi: int) -> ResolvedMacrospin:
     """Per-junction rows lo:hi of every (B, ...) parameter tensor; shared (1, ...) ones unchanged."""
-    return ResolvedMacrospin(*(t[lo:hi] if t.shape[0] == batch else t for t in p))
+    return ResolvedMacrospin(*(t[lo:hi] if t is not None and t.shape[0] == batch else t for t in p))
 
 
 def _advance(stepper: Callable, parts: list[_Part], m: torch.Tensor, current: torch.Tensor, field: torch.Tensor,
@@ -348,7 +348,7 @@ def _drive_requires_grad(drive: Drive, m: torch.Tensor) -> bool:
 
 
 def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacrospin, drive_grad: bool) -> Callable:
-    needs_grad = drive_grad or m.requires_grad or any(t.requires_grad for t in p)
+    needs_grad = drive_grad or m.requires_grad or any(t is not None and t.requires_grad for t in p)
     fused_ok = m.device.type == "cpu" and not needs_grad and method in ("rk4", "heun")
     if backend == "torch" or (backend == "auto" and not fused_ok):
         return torch_chunk

@@ -3,6 +3,9 @@
     dm/dt = -gamma' [ m x B + alpha m x (m x B) ],   gamma' = gamma / (1 + alpha^2),
     B = B_ext + B_K + B_d + B_th + a_J (m x p) + b_J p                      (tesla)
 
+with a_J = c_stt I f(m.p), b_J = xi a_J, and f the angular factor of the efficiency (1 for constant
+eta; Slonczewski's Lambda or the tunnelling form otherwise, see ``Macrospin``).
+
 which is the explicit (Landau-Lifshitz) form of the Gilbert equation with the Slonczewski
 damping-like (a_J) and field-like (b_J) torques (SEEDS_SPEC 5.1; Slonczewski, JMMM 159, L1 (1996)).
 Every term is m x (...), so |m| is conserved by the exact flow.
@@ -14,7 +17,7 @@ import torch
 
 from .anisotropy import anisotropy_energy, anisotropy_field
 from .demag import demag_energy, demag_field
-from .params import ResolvedMacrospin
+from .params import ResolvedMacrospin, efficiency_factor
 from .torques import stt_field
 from .zeeman import zeeman_energy
 
@@ -33,6 +36,8 @@ def llgs_rhs(
 ) -> torch.Tensor:
     """dm/dt in 1/s for state ``m`` (B, 3), applied ``field`` (B|1, 3) in T, ``current`` (B|1, 1) in A."""
     a_j = p.stt_per_ampere * current
+    if p.stt_angular is not None:  # angle-dependent efficiency eta(m.p) (Macrospin.spin_torque_asymmetry)
+        a_j = a_j * efficiency_factor(m, p.stt_angular, p.polarizer)
     b = conservative_field(m, p, field) + stt_field(m, a_j, p.field_like * a_j, p.polarizer)
     if thermal_field is not None:
         b = b + thermal_field

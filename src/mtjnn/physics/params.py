@@ -20,7 +20,10 @@ from .torques import stt_coefficient
 
 ArrayLike = Union[float, int, tuple, list, np.ndarray, torch.Tensor]
 
-_SCALARS = ("ms", "thickness", "area", "alpha", "anisotropy_field", "eta", "field_like", "temperature", "gamma")
+_SCALARS = (
+    "ms", "thickness", "area", "alpha", "anisotropy_field", "eta", "field_like", "temperature", "gamma",
+    "spin_torque_asymmetry",
+)
 _VECTORS = ("demag", "easy_axis", "polarizer")
 
 
@@ -42,6 +45,15 @@ class Macrospin:
         field_like: ratio xi = b_J / a_J of field-like to damping-like torque.
         temperature: K (>= 0); 0 disables the thermal field.
         gamma: gyromagnetic ratio, rad/(s T) (> 0).
+        spin_torque_asymmetry: Slonczewski's asymmetry Lambda (dimensionless, > 0) of the angular
+            dependence of the spin-transfer efficiency (``spin_torque_angular="slonczewski"``):
+                eta(m.p) = eta 2 Lambda^2 / (Lambda^2 + 1 + (Lambda^2 - 1) m.p),
+            i.e. eta_P = eta at m.p = +1 and eta_AP = eta Lambda^2 at m.p = -1. This is the issue's / cmtj's
+            eta Lambda^2 / (Lambda^2 + 1 + (Lambda^2 - 1) m.p) times 2, so that Lambda = 1 is the constant eta.
+            Must be 1 for the "tunnel" form.
+        spin_torque_angular: angular form of the efficiency, "slonczewski" (default, with Lambda) or
+            "tunnel": eta(m.p) = eta / (1 + eta^2 m.p) (Slonczewski's tunnelling form; needs |eta| < 1).
+            Both forms scale the damping-like and the field-like torque alike (b_J = xi a_J).
     """
 
     ms: ArrayLike
@@ -56,6 +68,8 @@ class Macrospin:
     field_like: ArrayLike = 0.0
     temperature: ArrayLike = 0.0
     gamma: ArrayLike = GAMMA_E
+    spin_torque_asymmetry: ArrayLike = 1.0
+    spin_torque_angular: str = "slonczewski"
 
     def __post_init__(self) -> None:
         check_positive("ms", self.ms, unit="A/m")
@@ -67,6 +81,19 @@ class Macrospin:
         check_range("field_like", self.field_like, -10.0, 10.0)
         check_non_negative("temperature", self.temperature, unit="K")
         check_positive("gamma", self.gamma, unit="rad/(s T)")
+        check_positive("spin_torque_asymmetry", self.spin_torque_asymmetry)
+        if self.spin_torque_angular not in _ANGULAR_FORMS:
+            raise ValueError(
+                f"spin_torque_angular = {self.spin_torque_angular!r}; allowed: one of {', '.join(map(repr, _ANGULAR_FORMS))}"
+            )
+        if self.spin_torque_angular == "tunnel":
+            lam = _as_array(self.spin_torque_asymmetry).reshape(-1)
+            if np.any(lam != 1.0):
+                raise ValueError(
+                    f"spin_torque_asymmetry = {lam.tolist()!r} with spin_torque_angular = 'tunnel'; "
+                    "allowed: 1 (the tunnelling form eta / (1 + eta^2 m.p) has no Lambda)"
+                )
+            check_range("eta", self.eta, -1.0, 1.0, low_inclusive=False, high_inclusive=False)
         demag = _as_array(self.demag)
         if demag.shape[-1] != 3:
             raise ValueError(f"demag has shape {demag.shape}; allowed: (3,) or (B, 3)")
@@ -96,6 +123,8 @@ class Macrospin:
         """{parameter name: leading size} of every parameter given per junction."""
         sizes = {}
         for f in fields(self):
+            if f.name not in _SCALARS and f.name not in _VECTORS:
+                continue
             arr = _as_array(getattr(self, f.name))
             lead = arr.shape[0] if (f.name in _SCALARS and arr.ndim == 1) or (f.name in _VECTORS and arr.ndim == 2) else 1
             if (f.name in _SCALARS and arr.ndim > 1) or (f.name in _VECTORS and arr.ndim > 2):
@@ -143,7 +172,22 @@ class Macrospin:
             stt_per_ampere=stt_coefficient(t["ms"], t["thickness"], t["area"], t["eta"]),
             field_like=t["field_like"],
             temperature=t["temperature"],
+            stt_angular=self._angular_coefficients(t["spin_torque_asymmetry"], t["eta"]),
         )
+
+    def _angular_coefficients(self, lam: torch.Tensor, eta: torch.Tensor) -> torch.Tensor | None:
+        """(A, B, C) (B|1, 3) of the efficiency factor A / (B + C m.p), or None where it is identically 1.
+
+        slonczewski: A = 2 Lambda^2, B = Lambda^2 + 1, C = Lambda^2 - 1; tunnel: A = B = 1, C = eta^2.
+        None (Lambda = 1, slonczewski) keeps the constant-eta code path, bit for bit.
+        """
+        if self.spin_torque_angular == "tunnel":
+            one = torch.ones_like(eta)
+            return torch.cat([one, one, eta * eta], dim=-1)
+        if bool(torch.all(lam == 1.0)):
+            return None
+        l2 = lam * lam
+        return torch.cat([2.0 * l2, l2 + 1.0, l2 - 1.0], dim=-1)
 
 
 class ResolvedMacrospin(NamedTuple):
@@ -161,6 +205,16 @@ class ResolvedMacrospin(NamedTuple):
     stt_per_ampere: torch.Tensor  # (B|1, 1) T/A
     field_like: torch.Tensor  # (B|1, 1)
     temperature: torch.Tensor  # (B|1, 1) K
+    stt_angular: torch.Tensor | None = None  # (B|1, 3): efficiency factor A / (B + C m.p); None: 1
+
+
+_ANGULAR_FORMS = ("slonczewski", "tunnel")
+
+
+def efficiency_factor(m: torch.Tensor, coefficients: torch.Tensor, polarizer: torch.Tensor) -> torch.Tensor:
+    """eta(m.p) / eta = A / (B + C m.p) (B, 1) for (A, B, C) ``coefficients`` (B|1, 3) (see ``Macrospin``)."""
+    mp = (m * polarizer).sum(-1, keepdim=True)
+    return coefficients[:, 0:1] / (coefficients[:, 1:2] + coefficients[:, 2:3] * mp)
 
 
 def _as_array(value: ArrayLike) -> np.ndarray:

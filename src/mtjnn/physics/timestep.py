@@ -84,6 +84,9 @@ def max_precession_rate(p: ResolvedMacrospin, field: torch.Tensor, current: torc
             spread = static_field_spread(p)
         b_ext = field.detach().norm(dim=-1).amax(0)  # (B|1,)
         a_j = p.stt_per_ampere.detach().abs()[:, 0] * current.detach().abs().amax(0)  # (B|1,)
+        if p.stt_angular is not None:  # largest angular factor A / (B - |C|) over m.p in [-1, 1]
+            c = p.stt_angular.detach()
+            a_j = a_j * c[:, 0] / (c[:, 1] - c[:, 2].abs())
         stt = a_j * (2.0 + p.field_like.detach().abs()[:, 0])
         return float((p.gamma.detach()[:, 0] * (spread + b_ext + stt)).max())
 
