@@ -382,6 +382,37 @@ run_app.command("cifar10-dvs", cls=MtjnnCommand)(_snn_command(
     "Training recordings per class (0 = all 900; 10 % of them are validation).", "Test recordings per class (0 = all 100)."))
 
 
+# --- sweep commands: parameter sweeps of batched thermal simulations (experiments.sweep) ---
+sweep_app = typer.Typer(help="Parameter sweeps: many points x trials, chunked and resumable.", no_args_is_help=True,
+                        rich_markup_mode=None)
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("switching", cls=MtjnnCommand)
+def sweep_switching_cmd(
+    currents_ua: str = typer.Option("100:1500:16", help="Currents in µA as START:STOP:COUNT (or one value)."),
+    pulses_ns: str = typer.Option("0.5:8:16", help="Pulse widths in ns as START:STOP:COUNT (or one value)."),
+    temperature: float = typer.Option(300.0, help="Temperature in K."),
+    trials: int = typer.Option(1000, help="Junctions simulated per point (>= 1)."),
+    dt_ps: float = typer.Option(1.0, help="Integration step in ps."),
+    seed: int = typer.Option(0, help="Sweep seed; each task's noise seed derives from (seed, task index)."),
+    points_per_task: int = typer.Option(16, help="Grid points per batched simulation task (part of the noise layout)."),
+    workers: int | None = typer.Option(None, help="Dask workers for --scheduler local (default: all cores)."),
+    scheduler: str | None = typer.Option(None, help="None: in-process; 'local': Dask LocalCluster; or tcp://host:port."),
+    resume: Path | None = typer.Option(None, help="A results/sweep-switching/<stamp> folder to finish (its saved spec is used)."),
+    out: Path = typer.Option(Path("results"), help="Root folder for results."),
+) -> None:
+    """Switching probability over (current, pulse width) at a temperature; writes table.csv, switching_map.png
+    (P heat map with the P = 0.5 contour) and metrics.json."""
+    from .experiments.sweep import SweepSpec, parse_range, run
+
+    spec = None
+    if resume is None:
+        spec = SweepSpec(currents=parse_range("currents_ua", currents_ua, 1e-6), pulses=parse_range("pulses_ns", pulses_ns, 1e-9),
+                         temperature=temperature, trials=trials, dt=dt_ps * 1e-12, seed=seed, points_per_task=points_per_task)
+    run(spec, out, scheduler=scheduler, workers=workers, resume=resume)
+
+
 # --- end run commands ---
 
 

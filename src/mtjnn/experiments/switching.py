@@ -85,6 +85,11 @@ class SwitchingConfig:
         return self.temperature > 0 and self.junctions > 1
 
 
+def initial_state(junctions: int) -> torch.Tensor:
+    """The antiparallel start (m = -x, tilted 0.02 towards +y) of ``junctions`` junctions, (junctions, 3)."""
+    return torch.tensor([[-1.0, 0.02, 0.0]], dtype=torch.float64).expand(junctions, 3)
+
+
 def run(config: SwitchingConfig, out_root: str | Path = "results") -> dict:
     """Simulate; write ``config.json``, ``metrics.json`` and the figures under ``out_root/simulate/<stamp>``.
 
@@ -98,7 +103,7 @@ def run(config: SwitchingConfig, out_root: str | Path = "results") -> dict:
     shape_hk = MU0 * config.ms * (ny - nx)
     volume = float(params.volume)
     ic0 = analytic.critical_current_in_plane(config.alpha, config.ms, volume, config.eta, config.field, shape_hk, meff_in_plane)
-    m0 = torch.tensor([[-1.0, 0.02, 0.0]], dtype=torch.float64).expand(config.junctions, 3)
+    m0 = initial_state(config.junctions)
     drive = Drive(current=Pulse(config.current, start=0.0, width=config.pulse), field=(config.field, 0.0, 0.0))
     method = "heun" if config.temperature > 0 else "rk4"
     started = time.perf_counter()
