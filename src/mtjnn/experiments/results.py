@@ -116,16 +116,17 @@ def reopen_run_folder(folder: str | Path, job: str) -> Path:
     path = Path(folder)
     if not path.is_dir():
         raise ValueError(f"resume = {str(path)!r} is not a folder; allowed: a results/{job}/<stamp> folder of this command")
-    saved = _read(path / RUN_FILE).get("job") or _read(path / "config.json").get("job") or _job_from_path(path)
-    if saved is not None and saved != job:
-        raise ValueError(f"resume = {str(path)!r} is a {saved!r} run; allowed: a folder of a {job!r} run")
+    _check_job(path, job)
     _start_session(path, job)
     return path
 
 
-def _job_from_path(path: Path) -> str | None:
-    """Folders written before run.json existed: the job is the parent folder's name (results/<job>/<stamp>)."""
-    return path.parent.name if (path / "config.json").exists() else None
+def _check_job(folder: Path, job: str) -> None:
+    """ValueError unless ``folder`` is a run of ``job``: run.json's or config.json's ``job``, or, for folders
+    written before those existed, the parent folder's name (results/<job>/<stamp>)."""
+    saved = _read(folder / RUN_FILE).get("job") or _read(folder / "config.json").get("job") or folder.parent.name
+    if saved != job:
+        raise ValueError(f"resume = {str(folder)!r} is a {saved!r} run; allowed: a folder of a {job!r} run")
 
 
 def _start_session(path: Path, job: str) -> None:
@@ -157,13 +158,10 @@ def saved_config(folder: str | Path, job: str) -> dict[str, Any]:
     folder of another job)."""
     folder = Path(folder)
     path = folder / "config.json"
-    data = _read(path)
-    saved = data.get("job") or _read(folder / RUN_FILE).get("job") or folder.parent.name
-    if saved != job:
-        raise ValueError(f"resume = {str(folder)!r} is a {saved!r} run; allowed: a folder of a {job!r} run")
+    _check_job(folder, job)
     if not path.exists():
         raise ValueError(f"resume = {str(folder)!r} holds no config.json; allowed: a results/{job}/<stamp> folder of this command")
-    return job_config(data)
+    return job_config(_read(path))
 
 
 def job_config(data: dict[str, Any]) -> dict[str, Any]:

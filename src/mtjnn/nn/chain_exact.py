@@ -121,5 +121,12 @@ def solve_exact(
         if sol.correct <= best:
             break
         best = sol.correct
-    table = majority_table(levels[0], levels[1], labels, n_levels, n_classes)
-    return ExactSolution(th, table, best / labels.shape[0], sweeps)
+    return grid_solution(u, labels, th, n_classes, sweeps)
+
+
+def grid_solution(u: np.ndarray, labels: np.ndarray, thresholds: np.ndarray, n_classes: int, sweeps: int = 0) -> ExactSolution:
+    """The majority table and training accuracy of given ``thresholds`` (2, L - 1) for projections ``u`` (S, 2)."""
+    n_levels = thresholds.shape[1] + 1
+    level_a, level_b = levels_of(u[:, 0], thresholds[0]), levels_of(u[:, 1], thresholds[1])
+    table = majority_table(level_a, level_b, labels, n_levels, n_classes)
+    return ExactSolution(thresholds, table, float(np.mean(table[level_a * n_levels + level_b] == labels)), sweeps)

@@ -122,10 +122,6 @@ class ChainClassifier:
         """Trained parameters: map coefficients + control currents (32 for 12 features and N = 3)."""
         return self.input_map.n_parameters + 2 * self.n_devices
 
-    def owned(self) -> torch.Tensor:
-        """(K, (N + 1)^2) bool: which configurations each class owns."""
-        return self.table[None, :] == torch.arange(self.n_classes)[:, None]
-
     def thresholds(self) -> torch.Tensor:
         """Estimated input thresholds theta^ = I^_sw - I_C (A), shape of ``control``."""
         return self.switching_estimate - self.control

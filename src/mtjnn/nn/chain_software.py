@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..validation import check_range
-from .chain_exact import ExactSolution, levels_of, majority_table, solve_exact
+from .chain_exact import grid_solution, solve_exact
 from .chain_model import ChainClassifier, InputMap
 
 
@@ -153,12 +153,6 @@ def _smoothed_fit(zt: torch.Tensor, yt: torch.Tensor, k: int, n: int, v0: torch.
         return (v / v.norm(dim=-1, keepdim=True)).detach(), th.detach(), loss.detach()
 
 
-def _as_solution(u: np.ndarray, y: np.ndarray, th: np.ndarray, k: int) -> ExactSolution:
-    levels = [levels_of(u[:, j], th[j]) for j in (0, 1)]
-    table = majority_table(levels[0], levels[1], y, th.shape[1] + 1, k)
-    return ExactSolution(th, table, float(np.mean(table[levels[0] * (th.shape[1] + 1) + levels[1]] == y)), 0)
-
-
 def _random_search(z: np.ndarray, y: np.ndarray, k: int, v: np.ndarray, th: np.ndarray, accuracy: float,
                    config: SmoothedTrainingConfig, rng: np.random.Generator):
     """(1+1) search on the directions (2, F), re-solving thresholds and table exactly at every step."""
@@ -205,14 +199,14 @@ def fit_smoothed(
     if config.exact:
         solutions = [solve_exact(z @ v[i].numpy().T, y, th[i].numpy(), k) for i in finish]
     else:  # the smoothed thresholds as trained, the majority table
-        solutions = [_as_solution(z @ v[i].numpy().T, y, th[i].numpy(), k) for i in finish]
+        solutions = [grid_solution(z @ v[i].numpy().T, y, th[i].numpy(), k) for i in finish]
     accs = [s.accuracy for s in solutions]
     best = max(range(len(finish)), key=lambda j: (accs[j], -float(loss[finish[j]])))
     vb, thb, acc = v[finish[best]].numpy(), solutions[best].thresholds, accs[best]
     if config.search_steps:
         vb, thb, acc = _random_search(z, y, k, vb, thb, acc, config, np.random.default_rng(config.seed))
     u = z @ vb.T
-    table = majority_table(levels_of(u[:, 0], thb[0]), levels_of(u[:, 1], thb[1]), y, n + 1, k)
+    table = grid_solution(u, y, thb, k).table
     classifier = _to_currents(u, vb, thb, mu, sd, table, est, config)
     report = SmoothedReport(float(loss[finish[best]]), float(acc), [float(loss[i]) for i in finish], accs, table.tolist())
     return classifier, report
