@@ -4,8 +4,10 @@ Methods: ``"rk4"`` (fixed step, deterministic), ``"rk45"`` (Dormand-Prince 5(4),
 size for the batch set by the worst junction), ``"heun"`` (stochastic Heun, Stratonovich, for the
 Brown thermal field). States are (B, 3) tensors; float32/float64; CPU or CUDA.
 
-The loop runs in chunks: drives are evaluated on the half-step grid of a chunk and thermal noise is
-drawn in bulk from the caller's generator, then a *chunk stepper* advances the batch. Two steppers
+The loop runs in chunks: drives are evaluated on the half-step grid of a chunk, then a *chunk stepper*
+advances the batch. The thermal field comes from a counter-based generator keyed per junction
+(``thermal.CounterNoise``, default; the fused kernel draws it in place) or, as the previous reference,
+in bulk per chunk from the caller's generator (``noise_source="generator"``). Two steppers
 share this contract: the plain torch one here (differentiable, any device; the reference) and the
 fused CPU kernel in ``fused.py``. Only samples are stored, never the full trajectory, and with
 ``sample_junctions`` only those of the first junctions: memory then grows with the batch as a few
@@ -27,11 +29,13 @@ from ..validation import check_choice, check_positive
 from .drive import Drive, evaluate_current, evaluate_field
 from .llg import llgs_rhs
 from .params import Macrospin, ResolvedMacrospin
-from .thermal import thermal_noise, thermal_sigma
+from .philox import random_keys
+from .thermal import CounterNoise, thermal_noise, thermal_sigma
 from .timestep import DT_CHECKS, check_time_step, max_time_step, static_field_spread
 
 METHODS = ("rk4", "rk45", "heun")
 BACKENDS = ("auto", "torch", "fused")
+NOISE_SOURCES = ("philox", "generator")
 _COMPONENTS = {"x": 0, "y": 1, "z": 2, 0: 0, 1: 1, 2: 2}
 
 
@@ -116,6 +120,8 @@ def simulate(
     progress: bool = False,
     dt_check: str = "warn",
     sample_junctions: int | None = None,
+    noise_keys: torch.Tensor | None = None,
+    noise_source: str = "philox",
 ) -> Trajectory:
     """Integrate the LLGS equation for the batch ``m0`` (B, 3) over ``duration`` seconds.
 
@@ -130,7 +136,8 @@ def simulate(
             None stores only the start and the end.
         crossing: switching criterion; its first crossing time per junction is returned.
         stop_when_switched: stop early once every junction has crossed (needs ``crossing``).
-        generator: torch.Generator for the thermal field (same seed, same trajectory).
+        generator: torch.Generator for the thermal field (same seed, same trajectory): draws the
+            per-junction noise keys (philox) or the normals themselves (noise_source="generator").
         renormalize: rescale |m| to 1 after every step (needed for heun; harmless for rk4).
         backend: "torch" (reference, differentiable, CPU/GPU), "fused" (CPU kernel, rk4/heun,
             no autograd) or "auto" (fused when it applies and is available).
@@ -142,12 +149,21 @@ def simulate(
             20 for heun). rk45 chooses its own steps and is not checked.
         sample_junctions: store samples of only the first K junctions (0 <= K; None: all); ``final``
             and ``switch_time`` still cover the whole batch. Bounds memory for large ensembles.
+        noise_keys: (B,) int64 tensor, one 64-bit key per junction for the thermal field (philox): junction
+            j's field at step s depends only on (noise_keys[j], s), so with the same keys its trajectory
+            is bit-identical whatever the batch it runs in, the chunking and the thread count (fused
+            backend), and the torch backend draws the same field. None: keys drawn from ``generator``.
+            Ignored when no junction is thermal.
+        noise_source: "philox" (default; counter-based, keyed per junction, drawn inside the fused
+            kernel) or "generator" (the previous reference: normals drawn in bulk per chunk from
+            ``generator``; no ``noise_keys``).
     """
     check_positive("duration", duration, unit="s")
     check_positive("dt", dt, unit="s")
     check_choice("method", method, METHODS)
     check_choice("backend", backend, BACKENDS)
     check_choice("dt_check", dt_check, DT_CHECKS)
+    check_choice("noise_source", noise_source, NOISE_SOURCES)
     m = _initial_state(m0)
     batch = m.shape[0]
     keep = _kept_junctions(sample_junctions, batch)
@@ -165,8 +181,11 @@ def simulate(
     stride = n_total if sample_every is None else sample_stride(sample_every, dt)
     stepper = _choose_stepper(backend, method, m, p, _drive_requires_grad(drive, m))
     sigma = thermal_sigma(p.alpha, p.temperature, p.gamma, p.ms, p.volume, dt) if thermal else None
+    keyed = _noise_keys(noise_keys, noise_source, batch, generator, m.device) if thermal or noise_keys is not None else None
+    counter = CounterNoise(keyed, sigma) if thermal and keyed is not None else None
 
-    chunk = _chunk_length(batch, _per_junction_buffers(drive, thermal, m))
+    bulk_noise = thermal and (counter is None or stepper is torch_chunk)  # buffered per chunk
+    chunk = _chunk_length(batch, _per_junction_buffers(drive, bulk_noise, m))
     time_dependent = callable(drive.current) or callable(drive.field)
     warned = dt_check == "off"  # warn once per run
     spread = None if warned else static_field_spread(p)
@@ -187,7 +206,8 @@ def simulate(
         field = _compact(evaluate_field(drive.field, grid, batch), callable(drive.field))
         if not warned and (k == 0 or time_dependent):  # constant drives: the first chunk says it all
             warned = not check_time_step(dt, max_time_step(p, field, current, method, spread), method, dt_check, at=t0)
-        noise = sigma * thermal_noise((n, batch, 3), m.dtype, m.device, generator) if thermal else None
+        noise = counter if counter is not None or not thermal else sigma * thermal_noise((n, batch, 3), m.dtype, m.device,
+                                                                                         generator)
         m, chunk_samples = _advance(stepper, parts, m, current, field, noise, k, dt, n, method, crossing, switch_time, renormalize)
         sampled_steps = [s for s in range(k + 1, k + n + 1) if s % stride == 0]
         if sampled_steps and keep:
@@ -228,6 +248,22 @@ def sample_stride(sample_every: float, dt: float) -> int:
     if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
         raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
     return stride
+
+
+def _noise_keys(keys: torch.Tensor | None, source: str, batch: int, generator: torch.Generator | None,
+                device: torch.device) -> torch.Tensor | None:
+    """Per-junction philox keys (B,) int64 on ``device``: the given ones (checked) or drawn from ``generator``;
+    None for the bulk generator source."""
+    if source == "generator":
+        if keys is not None:
+            raise ValueError("noise_keys are given with noise_source = 'generator'; allowed: noise_source = 'philox'")
+        return None
+    if keys is None:
+        return random_keys(batch, generator, device)
+    if not isinstance(keys, torch.Tensor) or keys.dtype != torch.int64 or tuple(keys.shape) != (batch,):
+        got = f"{keys.dtype} tensor of shape {tuple(keys.shape)}" if isinstance(keys, torch.Tensor) else type(keys).__name__
+        raise ValueError(f"noise_keys: {got}; allowed: an int64 tensor of shape ({batch},), one key per junction")
+    return keys.to(device)
 
 
 def _kept_junctions(sample_junctions: int | None, batch: int) -> int:
@@ -276,6 +312,8 @@ def _advance(stepper: Callable, parts: list[_Part], m: torch.Tensor, current: to
     batch = m.shape[0]
 
     def cols(values: torch.Tensor | None, part: _Part) -> torch.Tensor | None:  # per-junction columns (dim 1)
+        if isinstance(values, CounterNoise):
+            return values.rows(part.lo, part.hi)
         return values if values is None or values.shape[1] != batch else values[:, part.lo:part.hi]
 
     states, sampled = [], None
@@ -381,7 +419,8 @@ def torch_chunk(
     """Advance ``n`` steps with plain torch ops (the reference stepper; differentiable).
 
     ``current`` is (1 | 2n+1, B|1) in A and ``field`` (1 | 2n+1, B|1, 3) in T on the half-step grid
-    step0 dt + i dt/2; ``noise`` (n, B, 3) is the thermal field in T for each step (heun) or None.
+    step0 dt + i dt/2; ``noise`` (n, B, 3) is the thermal field in T for each step (heun), a
+    ``thermal.CounterNoise`` (materialized here for the chunk) or None.
     Updates ``switch_time`` in place; returns the new state and the states after every global step
     index (step0 + k + 1) that is a multiple of ``stride``.
     """
@@ -389,6 +428,8 @@ def torch_chunk(
     def at(values: torch.Tensor, i: int) -> torch.Tensor:
         return values[0] if values.shape[0] == 1 else values[i]
 
+    if isinstance(noise, CounterNoise):
+        noise = noise.block(step0, n, m.dtype)
     samples = []
     for k in range(n):
         t = (step0 + k) * dt
