@@ -43,6 +43,7 @@ import torch
 from ..constants import MU0
 from .fused_kernel import BLOCK, advance_blocks
 from .thermal import CounterNoise
+from .types import DivergenceError
 
 _DIRECTIONS = {"falling": 1, "rising": 2, "either": 3}
 _MIN_WORK_PER_THREAD = 20_000  # junction-steps below which a chunk is not split over threads
@@ -146,8 +147,6 @@ def _run_blocks(nblocks: int, work: int, args: tuple) -> None:
 
 
 def _raise_divergence(bad: np.ndarray, step0: int, dt: float) -> None:
-    from .integrate import DivergenceError  # lazy: integrate imports this module
-
     hit = bad[bad[:, 0] >= 0]
     k = int(hit[:, 0].min())
     j = int(hit[hit[:, 0] == k, 1].min())

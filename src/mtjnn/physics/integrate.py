@@ -32,73 +32,15 @@ from .params import Macrospin, ResolvedMacrospin
 from .philox import random_keys
 from .thermal import CounterNoise, thermal_noise, thermal_sigma
 from .timestep import DT_CHECKS, check_time_step, max_time_step, static_field_spread
+from .rk45 import simulate_adaptive
+from .types import Crossing, DivergenceError, Trajectory, check_finite_state
+
+__all__ = ["BACKENDS", "METHODS", "NOISE_SOURCES", "Crossing", "DivergenceError", "Trajectory", "sample_stride",
+           "simulate", "step_count", "torch_chunk"]
 
 METHODS = ("rk4", "rk45", "heun")
 BACKENDS = ("auto", "torch", "fused")
 NOISE_SOURCES = ("philox", "generator")
-_COMPONENTS = {"x": 0, "y": 1, "z": 2, 0: 0, 1: 1, 2: 2}
-
-
-@dataclass(frozen=True)
-class Crossing:
-    """Switching event: the first time ``m[component]`` crosses ``threshold`` in ``direction``.
-
-    ``direction`` is ``"falling"`` (from above to below), ``"rising"`` or ``"either"``.
-    """
-
-    component: int | str = "z"
-    threshold: float = 0.0
-    direction: str = "falling"
-
-    def __post_init__(self) -> None:
-        check_choice("component", self.component, tuple(_COMPONENTS))
-        check_choice("direction", self.direction, ("falling", "rising", "either"))
-        if not -1.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold = {self.threshold!r} is out of range; allowed: [-1, 1]")
-
-    @property
-    def index(self) -> int:
-        return _COMPONENTS[self.component]
-
-    def crossed(self, before: torch.Tensor, after: torch.Tensor) -> torch.Tensor:
-        """Boolean (B,) mask of junctions whose component crossed between two states."""
-        a, b = before[:, self.index] - self.threshold, after[:, self.index] - self.threshold
-        falling = (a > 0) & (b <= 0)
-        rising = (a < 0) & (b >= 0)
-        return {"falling": falling, "rising": rising, "either": falling | rising}[self.direction]
-
-    def crossing_time(self, before: torch.Tensor, after: torch.Tensor, t: float, dt: float) -> torch.Tensor:
-        """Linearly interpolated crossing time (s) within a step starting at ``t``."""
-        a, b = before[:, self.index] - self.threshold, after[:, self.index] - self.threshold
-        frac = (a / (a - b)).nan_to_num(0.0).clamp(0.0, 1.0)
-        return t + frac * dt
-
-
-@dataclass
-class Trajectory:
-    """Result of ``simulate``.
-
-    times: (S,) sample times in s; m: (S, K, 3) sampled states of the first K junctions (K = B unless
-    ``sample_junctions`` was given); final: (B, 3) state of every junction at ``t_end``;
-    t_end: time (s) where integration stopped (earlier than ``duration`` if every junction switched
-    and early stop was on); switch_time: (B,) first crossing time in s, NaN where none; steps: steps taken.
-    """
-
-    times: torch.Tensor
-    m: torch.Tensor
-    final: torch.Tensor
-    t_end: float
-    switch_time: torch.Tensor
-    steps: int
-
-    @property
-    def switched(self) -> torch.Tensor:
-        """(B,) boolean: did the junction cross during the run."""
-        return ~torch.isnan(self.switch_time)
-
-
-class DivergenceError(RuntimeError):
-    """Raised when the state of a junction becomes non-finite (names the junction and the time)."""
 
 
 def simulate(
@@ -175,7 +117,7 @@ def simulate(
     if stop_when_switched and crossing is None:
         stop_when_switched = False
     if method == "rk45":
-        return _simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol, keep)
+        return simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol, keep)
 
     n_total = step_count(duration, dt)
     stride = n_total if sample_every is None else sample_stride(sample_every, dt)
@@ -452,7 +394,7 @@ def torch_chunk(
         if renormalize:
             new = new / new.norm(dim=-1, keepdim=True)
         if k % 16 == 15 or k == n - 1:
-            _check_finite_state(new, t + dt)
+            check_finite_state(new, t + dt)
         if crossing is not None:
             hit = crossing.crossed(m, new) & torch.isnan(switch_time)
             if hit.any():
@@ -462,95 +404,3 @@ def torch_chunk(
             samples.append(m)
     stacked = torch.stack(samples) if samples else m.new_zeros((0,) + tuple(m.shape))
     return m, stacked
-
-
-def _check_finite_state(m: torch.Tensor, t: float) -> None:
-    bad = ~torch.isfinite(m).all(-1)
-    if bool(bad.any()):
-        j = int(bad.nonzero()[0])
-        raise DivergenceError(
-            f"integration diverged: junction {j} became non-finite by t = {t:.6g} s "
-            "(reduce dt, check the drive for NaN, or keep renormalize=True)"
-        )
-
-
-# Dormand-Prince 5(4) tableau
-_DP_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
-_DP_A = (
-    (),
-    (1 / 5,),
-    (3 / 40, 9 / 40),
-    (44 / 45, -56 / 15, 32 / 9),
-    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
-    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
-    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
-)
-_DP_B5 = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0)
-_DP_B4 = (5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40)
-
-
-def _simulate_adaptive(
-    m: torch.Tensor,
-    p: ResolvedMacrospin,
-    drive: Drive,
-    duration: float,
-    dt: float,
-    sample_every: float | None,
-    crossing: Crossing | None,
-    stop_when_switched: bool,
-    rtol: float,
-    atol: float,
-    keep: int,
-) -> Trajectory:
-    """Adaptive Dormand-Prince integration with a batch-wide step and exact landing on sample times
-    (samples of the first ``keep`` junctions)."""
-    batch = m.shape[0]
-    check_positive("rtol", rtol)
-    check_positive("atol", atol)
-    targets = [duration] if sample_every is None else [
-        min(duration, (i + 1) * sample_every) for i in range(int(math.ceil(duration / sample_every - 1e-9)))
-    ]
-    times, samples = [0.0], [m[:keep].clone()]
-    switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
-    t, h, steps = 0.0, dt, 0
-
-    def rhs(state: torch.Tensor, time: float) -> torch.Tensor:
-        tt = torch.tensor([time], dtype=m.dtype, device=m.device)
-        cur = evaluate_current(drive.current, tt, batch)[0][:, None]
-        fld = evaluate_field(drive.field, tt, batch)[0]
-        return llgs_rhs(state, p, fld, cur)
-
-    k1 = rhs(m, t)
-    for target in targets:
-        while t < target - 1e-15 * max(target, 1e-30):
-            h = min(h, target - t)
-            ks = [k1]
-            for s in range(1, 7):
-                inc = sum(a * kk for a, kk in zip(_DP_A[s], ks))
-                ks.append(rhs(m + h * inc, t + _DP_C[s] * h))
-            y5 = m + h * sum(b * kk for b, kk in zip(_DP_B5, ks) if b != 0.0)
-            y4 = m + h * sum(b * kk for b, kk in zip(_DP_B4, ks) if b != 0.0)
-            scale = atol + rtol * torch.maximum(m.abs(), y5.abs())
-            err = float(((y5 - y4) / scale).pow(2).mean(-1).sqrt().max())
-            if not math.isfinite(err):
-                _check_finite_state(y5, t + h)
-                raise DivergenceError(f"integration diverged at t = {t + h:.6g} s (error estimate not finite)")
-            if err <= 1.0:
-                new = y5 / y5.norm(dim=-1, keepdim=True)
-                if crossing is not None:
-                    hit = crossing.crossed(m, new) & torch.isnan(switch_time)
-                    if hit.any():
-                        switch_time[hit] = crossing.crossing_time(m, new, t, h)[hit].detach()
-                t += h
-                steps += 1
-                m = new
-                k1 = rhs(m, t)  # (FSAL would reuse ks[6]; renormalization makes a fresh call cleaner)
-            factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
-            h = h * min(5.0, max(0.2, factor))
-            if h < 1e-22:
-                raise DivergenceError(f"rk45 step size underflow at t = {t:.6g} s; the problem is too stiff")
-        times.append(t)
-        samples.append(m[:keep].clone())
-        if stop_when_switched and not bool(torch.isnan(switch_time).any()):
-            break
-    return Trajectory(torch.tensor(times, dtype=m.dtype, device=m.device), torch.stack(samples), m, t, switch_time, steps)
