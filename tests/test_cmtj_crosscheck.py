@@ -26,8 +26,8 @@ Parameter mapping (cmtj conventions read from its C++ core: junction.hpp, driver
       field_like xi = (alpha kappa - beta) / (kappa + alpha beta),
       eta = P (kappa + alpha beta) / (1 + alpha^2) * (MU0 / MU0_C) (hbar_c / HBAR) (E_CHARGE / e_c),
   and current I = J * area (our a_J = hbar eta I / (2 e Ms t_F area)). The last three ratios absorb
-  cmtj's own constants. cmtj's lambda != 1 (angle-dependent eta) and its "alternative" STT have no
-  counterpart in mtjnn's constant-eta model and are not compared.
+  cmtj's own constants. cmtj's lambda != 1 (angle-dependent eta) is cross-checked through mtjnn.interop
+  in tests/test_interop.py; its "alternative" STT has no counterpart in mtjnn.
 * Drives: our ``Pulse(amplitude, start, width, rise, base)`` is cmtj's
   ``trapezoidDriver(base, amplitude - base, start, rise, width)``. Both RK4s evaluate the drive at
   t, t + dt/2, t + dt.

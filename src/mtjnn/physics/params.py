@@ -16,7 +16,7 @@ import torch
 
 from ..constants import GAMMA_E
 from ..validation import check_non_negative, check_positive, check_range
-from .torques import stt_coefficient
+from .torques import gilbert_from_beta, stt_coefficient
 
 ArrayLike = Union[float, int, tuple, list, np.ndarray, torch.Tensor]
 
@@ -111,6 +111,34 @@ class Macrospin:
             if not np.all(np.isfinite(vec)) or np.any(norms == 0):
                 raise ValueError(f"{name} = {vec.tolist()!r} must be a finite, non-zero vector; allowed: |{name}| > 0")
         self.batch_size()  # validates that per-junction shapes agree
+
+    @classmethod
+    def from_beta(cls, *, beta: ArrayLike, eta: ArrayLike, alpha: ArrayLike = 0.01, **kwargs) -> "Macrospin":
+        """A junction with its spin torques written in the Landau-Lifshitz form (cmtj's, most papers'):
+
+            dm/dt = -gamma' [m x B + alpha m x (m x B)] - gamma' a m x (m x p) + gamma' beta a m x p,
+            gamma' = gamma / (1 + alpha^2),  a = hbar eta I / (2 e Ms t_F area) (times the angular factor),
+
+        so ``beta = 0`` means no field-like torque in that equation (where this class's ``field_like = 0``
+        leaves the Gilbert-form term alpha a m x p). ``eta`` is the Landau-Lifshitz efficiency and
+        ``beta`` the field-like ratio (scalars or per-junction, 1 + alpha beta > 0); they become
+        ``eta = eta_LL (1 + alpha beta) / (1 + alpha^2)`` and ``field_like = (alpha - beta) / (1 + alpha beta)``
+        (``torques.gilbert_from_beta``). Every other argument is passed to ``Macrospin``.
+        """
+        for name in ("eta", "field_like"):
+            if name in kwargs:
+                raise ValueError(f"from_beta sets {name} from eta and beta; allowed: drop {name}=")
+        tensors = any(isinstance(v, torch.Tensor) for v in (beta, eta, alpha))
+        conv = (lambda v: torch.as_tensor(v, dtype=torch.float64)) if tensors else _as_array  # noqa: E731
+        b, e, a = conv(beta), conv(eta), conv(alpha)
+        check_non_negative("alpha", alpha)
+        bad = ~np.isfinite(_as_array(beta)) | (1.0 + _as_array(alpha) * _as_array(beta) <= 0.0)
+        if np.any(bad):
+            raise ValueError(f"beta = {_as_array(beta).tolist()!r} with alpha = {_as_array(alpha).tolist()!r}; "
+                             "allowed: finite beta with 1 + alpha beta > 0")
+        eta_g, xi = gilbert_from_beta(e, b, a)
+        unwrap = (lambda v: v) if tensors else (lambda v: float(v) if np.ndim(v) == 0 else v)  # noqa: E731
+        return cls(eta=unwrap(eta_g), field_like=unwrap(xi), alpha=alpha, **kwargs)
 
     def batch_size(self) -> int:
         """Number of distinct junctions implied by the per-junction parameters (1 if all are shared)."""
