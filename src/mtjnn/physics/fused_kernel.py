@@ -17,7 +17,7 @@ Two inner loops:
 Thermal field: either read from a buffer the caller filled (``noise``), or drawn here per junction and
 step from the counter-based generator of ``philox.py`` (Philox4x32-10 and Box-Muller; ``_counter_field``),
 so the noise of junction j at global step s depends only on (its key, s). Its ln, cos and sin are
-short branch-free polynomials (``_log_unit``, ``_sincos_turns``) that LLVM vectorizes like the rest
+short branch-free polynomials (``_log_pair``, ``_sincos_turns``) that LLVM vectorizes like the rest
 (numba has no vector math library here; a libm call per value would keep the loop scalar). Runs with
 keyed noise always take the general path, so a junction's arithmetic, hence its trajectory to the
 last bit, never depends on the rest of its batch.
@@ -30,7 +30,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core.extending import intrinsic
 
 from .philox import PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1  # published constants (never change: cache-safe)
 
@@ -46,6 +48,8 @@ CHECK_EVERY = 16  #: divergence check period in steps (as in the torch stepper)
 _U32, _S32 = np.uint64(0xFFFFFFFF), np.uint64(32)
 _M0, _M1, _W0, _W1 = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1), np.uint64(PHILOX_W0), np.uint64(PHILOX_W1)
 _LN2 = math.log(2.0)
+_E52, _BIAS = np.int64(52), np.int64(1023)
+_MANTISSA, _ONE_BITS = np.int64(0x000FFFFFFFFFFFFF), np.int64(0x3FF0000000000000)
 _TWO_PI = 2.0 * math.pi
 _LG = tuple(1.0 / (2 * k + 1) for k in range(11))  # 2 atanh(s) = ln((1+s)/(1-s)), |s| <= 0.172
 _SN = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(9))  # sin, |x| <= pi/4
@@ -75,29 +79,50 @@ def _philox(c0, c1, key):
     return c0, c1, c2, c3
 
 
-@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _halve_exponent(u, e, small_below, factor, bits):
-    """u times the power of two ``factor`` and e + ``bits`` where u < ``small_below`` (a select, exact)."""
-    small = u < small_below
-    return (u * factor if small else u), (e + bits if small else e)
+@intrinsic
+def _bits(typingctx, x):
+    """The IEEE-754 bits of a float64 as an int64 (a bitcast; numba has no scalar view)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _from_bits(typingctx, x):
+    """The float64 with the IEEE-754 bits of an int64 (the inverse of ``_bits``)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+    return types.float64(types.int64), codegen
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _log_unit(u):
-    """ln(u) for 2^-64 <= u <= 1, branch-free: exact power-of-two scaling into [sqrt(1/2), sqrt(2)), then
-    ln(y) = 2 atanh((y - 1)/(y + 1)) by its series (11 terms, relative error ~1e-16)."""
-    u, e = _halve_exponent(u, 0.0, 2.0**-32, 2.0**32, 32.0)
-    u, e = _halve_exponent(u, e, 2.0**-16, 2.0**16, 16.0)
-    u, e = _halve_exponent(u, e, 2.0**-8, 2.0**8, 8.0)
-    u, e = _halve_exponent(u, e, 2.0**-4, 2.0**4, 4.0)
-    u, e = _halve_exponent(u, e, 2.0**-2, 2.0**2, 2.0)
-    u, e = _halve_exponent(u, e, 2.0**-1, 2.0, 1.0)
-    u, e = _halve_exponent(u, e, 0.7071067811865476, 2.0, 1.0)
-    s = (u - 1.0) / (u + 1.0)  # u - 1 is exact (Sterbenz)
+def _split_exponent(u):
+    """(y, e) with u = y 2^e exactly, y in [sqrt(1/2), sqrt(2)), for a normal positive float64 u."""
+    b = _bits(u)
+    e = np.float64((b >> _E52) - _BIAS)
+    y = _from_bits((b & _MANTISSA) | _ONE_BITS)  # in [1, 2)
+    big = y > 1.4142135623730951
+    return (y * 0.5 if big else y), (e + 1.0 if big else e)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _log_series(s):
+    """ln((1 + s)/(1 - s)) = 2 atanh(s) for |s| <= 0.172: its series to s^21 (relative error ~1e-16)."""
     z = s * s
     acc = (((((((((_LG10 * z + _LG9) * z + _LG8) * z + _LG7) * z + _LG6) * z + _LG5) * z + _LG4) * z + _LG3) * z
             + _LG2) * z + _LG1) * z + _LG0
-    return 2.0 * s * acc - e * _LN2
+    return 2.0 * s * acc
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _log_pair(u, v):
+    """(ln u, ln v) for normal positive float64 u, v, branch-free: u = y 2^e exactly with y in
+    [sqrt(1/2), sqrt(2)), ln y = 2 atanh((y - 1)/(y + 1)) (y - 1 exact), one division for both."""
+    yu, eu = _split_exponent(u)
+    yv, ev = _split_exponent(v)
+    pu, pv = yu + 1.0, yv + 1.0
+    inv = 1.0 / (pu * pv)
+    return _log_series((yu - 1.0) * pv * inv) + eu * _LN2, _log_series((yv - 1.0) * pu * inv) + ev * _LN2
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
@@ -129,8 +154,9 @@ def _counter_field(th, keys, sigma, j0, nb, step):
     scale = 2.0 ** -32
     for j in range(nb):  # (one loop without a per-junction select: LLVM vectorizes it)
         x0, x1, x2, x3 = _philox(c0, c1, keys[j0 + j])
-        r0 = math.sqrt(-2.0 * _log_unit((np.float64(x0) + 0.5) * scale))
-        r1 = math.sqrt(-2.0 * _log_unit((np.float64(x2) + 0.5) * scale))
+        l0, l2 = _log_pair((np.float64(x0) + 0.5) * scale, (np.float64(x2) + 0.5) * scale)
+        r0 = math.sqrt(-2.0 * l0)
+        r1 = math.sqrt(-2.0 * l2)
         c1a, s1a = _sincos_turns((np.float64(x1) + 0.5) * scale)
         c3a, _ = _sincos_turns((np.float64(x3) + 0.5) * scale)
         th[j] = r0 * c1a
