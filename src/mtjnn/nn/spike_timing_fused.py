@@ -19,8 +19,16 @@ import math
 
 import numpy as np
 
-from ..circuits.neuron_circuit_fused import AVAILABLE
+from ..circuits.neuron_circuit import NeuronCircuitParams
+from ..circuits.neuron_circuit_fused import AVAILABLE, fused_constants
 from ..circuits.neuron_circuit_fused import stage as _stage
+
+__all__ = ["fused_constants", "run_network", "supports"]
+
+
+def supports(neuron: object) -> bool:
+    """Whether the fused kernel simulates networks of ``neuron`` (the SV/MTJ-nMOS circuit); others run on torch."""
+    return type(neuron) is NeuronCircuitParams
 
 if AVAILABLE:
     import numba as _numba
