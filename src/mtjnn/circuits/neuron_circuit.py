@@ -266,10 +266,8 @@ def simulate_circuit(
     times = grid[::2]
     use_fused = backend == "fused" or (backend == "auto" and not vg.requires_grad and vg.device.type == "cpu")
     if use_fused:
-        from .neuron_circuit_fused import AVAILABLE, circuit_kernel
+        from .neuron_circuit_fused import circuit_kernel
 
-        use_fused = AVAILABLE or backend == "fused"
-    if use_fused:
         if vg.requires_grad:
             raise ValueError("backend = 'fused' has no autograd; use backend = 'torch' for gradients")
         res = circuit_kernel(vg.detach().cpu().double().numpy(), params, dt)
