@@ -7,7 +7,6 @@ each with its own Adam moments, and a network stops updating once it classifies 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
