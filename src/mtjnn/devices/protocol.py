@@ -75,7 +75,7 @@ class NeuronStep(NamedTuple):
 class NeuronModel(Protocol):
     """A spiking neuron driven by a gate voltage (V), with an explicit state (a NamedTuple of tensors).
 
-    ``phase(state)`` measures the progress toward a spike: it reaches ``spike_phase`` at a spike (the
+    ``phase(state)`` measures the progress toward a spike: 0 at rest, ``spike_phase`` at a spike (the
     networks use its maximum to give a silent neuron a gradient toward firing). ``gate_threshold`` (V)
     is the gate voltage below which the neuron draws no current; ``supply_voltage`` (V) turns drawn
     charge into energy.
