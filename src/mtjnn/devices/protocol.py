@@ -9,7 +9,7 @@
   ``devices.mtj_macrospin.MacrospinSwitching`` implement it.
 * ``NeuronModel`` -- what the spike-timing network (``nn.spike_timing``) calls: a gate-voltage-driven
   spiking neuron with an explicit state and a pure ``step``. ``circuits.neuron_circuit.NeuronCircuitParams``
-  (SV/MTJ-nMOS) and ``circuits.lif_circuit.LIFCircuitParams`` (capacitor LIF) implement it.
+  (SV/MTJ-nMOS) and ``circuits.theta_neuron.ThetaNeuronParams`` (type-I theta neuron) implement it.
 
 ``mtjnn.testing`` checks every registered model against these contracts (``devices.registry``).
 """

@@ -2,9 +2,10 @@
 
 Network (SEEDS_SPEC 2.5): I data inputs plus one always-early bias input -> H hidden neurons -> one
 output neuron; the output also receives the bias. Every input is a single spike (time coding: early =
-logical 1, late = logical 0); every neuron is the SV/MTJ-nMOS circuit of ``circuits.neuron_circuit``
-(compact pendulum + level-1 nMOS), and each neuron forwards its *first* spike only (a one-shot pulse
-generator per pattern window: absolute refraction at the network level).
+logical 1, late = logical 0); every neuron is, by default, the SV/MTJ-nMOS circuit of
+``circuits.neuron_circuit`` (compact pendulum + level-1 nMOS) -- any ``devices.protocol.NeuronModel``
+fits (``SpikeTimingConfig.circuit``; e.g. ``circuits.theta_neuron``) -- and each neuron forwards its
+*first* spike only (a one-shot pulse generator per pattern window: absolute refraction at the network level).
 
 Synapse = voltage-controlled amplifier: a spike at t_f of a presynaptic neuron is shaped into the
 alpha pulse k(t - t_f) = (u/tau) exp(1 - u/tau), u = t - t_f > 0 (peak 1 V at u = tau), and the gate of
@@ -46,7 +47,7 @@ class SpikeTimingConfig:
         window: simulated time per pattern, s, in (0, 1 us].
         dt: RK4 step, s, in (0, 100 ps]; ``window`` must be a multiple.
         circuit: the neuron shared by all neurons, any ``devices.protocol.NeuronModel`` (default the
-            SV/MTJ-nMOS circuit; ``circuits.lif_circuit.LIFCircuitParams`` is a second one). The fused
+            SV/MTJ-nMOS circuit; ``circuits.theta_neuron.ThetaNeuronParams`` is a second one). The fused
             backend exists for the SV/MTJ-nMOS circuit; other neurons run on the torch backend.
     """
 
@@ -66,7 +67,7 @@ class SpikeTimingConfig:
         if abs(self.steps * self.dt - self.window) > 1e-6 * self.window:
             raise ValueError(f"window = {self.window!r} s is not a multiple of dt = {self.dt!r} s; allowed: integer multiples")
         if not isinstance(self.circuit, NeuronModel):
-            raise ValueError(f"circuit = {self.circuit!r}; allowed: a NeuronModel (e.g. NeuronCircuitParams, LIFCircuitParams)")
+            raise ValueError(f"circuit = {self.circuit!r}; allowed: a NeuronModel (e.g. NeuronCircuitParams, ThetaNeuronParams)")
 
     @property
     def steps(self) -> int:
@@ -81,7 +82,8 @@ class SpikeTimingConfig:
 class NetworkOutput(NamedTuple):
     """Per (network N, pattern P, neuron [hidden..., output]): first-spike ``time`` (s; the window end
     if none), ``spiked`` (bool), ``max_phase`` the maximum of the neuron's ``phase`` up to the first spike
-    (>= its ``spike_phase`` if it spiked; max(-phi) in rad, pi/2 at a spike, for the SV/MTJ-nMOS neuron) and ``max_gate``, the largest gate voltage (V, sampled at the steps) up to the first spike.
+    (>= its ``spike_phase`` if it spiked; max(-phi) in rad, pi/2 at a spike, for the SV/MTJ-nMOS neuron)
+    and ``max_gate``, the largest gate voltage (V, sampled at the steps) up to the first spike.
     ``time``, ``max_phase`` and ``max_gate`` are differentiable in the weights."""
 
     time: torch.Tensor
