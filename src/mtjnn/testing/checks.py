@@ -99,7 +99,7 @@ def check_switching_thresholds_separate(model: Any, currents: torch.Tensor, seed
     th = model.thresholds()
     margin = 0.5 * max(float(th.abs().max()), 200e-6)
     for sign, want in ((1.0, True), (-1.0, False)):
-        times = model.switching_time((th + sign * margin)[None], _generator(seed))
+        times = model.switching_time((th + sign * margin).unsqueeze(-2), _generator(seed))  # (N,) -> (1, N); (D, N) -> (D, 1, N)
         got = ~torch.isnan(times)
         assert bool((got == want).all()), f"at thresholds {'+' if sign > 0 else '-'} {margin:.3g} A switched = {got.tolist()}"
 
