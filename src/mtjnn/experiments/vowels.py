@@ -53,6 +53,7 @@ from ..nn.chain_software import STRICT_FIT
 from ..nn.mlp_baseline import FirstLayer, MLPConfig, train_mlp
 from ..validation import check_choice, check_range
 from .common import Checkpoint, results_dir, save_json, seed_everything, summary_table
+from .records import Estimate
 from .results import reopen_run_folder, saved_config, write_config
 from .vowels_analysis import ceiling_analysis
 from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
@@ -311,9 +312,9 @@ def _saved_config(folder: Path) -> VowelsConfig:
     return VowelsConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-def _mean_std(values) -> tuple[float, float]:
-    arr = np.asarray(values, dtype=float)
-    return float(arr.mean()), float(arr.std())
+def _over_splits(values, unit: str = "1") -> Estimate:
+    """Mean ± std over the splits (one value per split)."""
+    return Estimate.of(values, over="splits", unit=unit)
 
 
 def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results", resume: str | Path | None = None) -> dict:
@@ -399,23 +400,24 @@ def _metrics(config: VowelsConfig, data, per: list[dict], state: dict) -> dict:
     acc = {}
     for k in keys:
         if f"{k}_test" in per[0]:
-            acc[k] = {"train": _mean_std([p[f"{k}_train"] for p in per]), "test": _mean_std([p[f"{k}_test"] for p in per])}
-    acc["thermal_deployed"] = {"test": _mean_std([np.mean(p["thermal_deployed_test"]) for p in per]),
-                               "test_trial_std": float(np.mean([np.std(p["thermal_deployed_test"]) for p in per]))}
-    acc["thermal_rule"] = {"train": _mean_std([np.mean(p["thermal_rule_train"]) for p in per]),
-                           "test": _mean_std([np.mean(p["thermal_rule_test"]) for p in per]),
-                           "test_trial_std": float(np.mean([np.std(p["thermal_rule_test"]) for p in per]))}
+            acc[k] = {"train": _over_splits([p[f"{k}_train"] for p in per]), "test": _over_splits([p[f"{k}_test"] for p in per])}
+    # thermal: each split's mean over its trials; "test_trial_std": the std over trials, one value per split
+    acc["thermal_deployed"] = {"test": _over_splits([np.mean(p["thermal_deployed_test"]) for p in per]),
+                               "test_trial_std": _over_splits([np.std(p["thermal_deployed_test"]) for p in per])}
+    acc["thermal_rule"] = {"train": _over_splits([np.mean(p["thermal_rule_train"]) for p in per]),
+                           "test": _over_splits([np.mean(p["thermal_rule_test"]) for p in per]),
+                           "test_trial_std": _over_splits([np.std(p["thermal_rule_test"]) for p in per])}
     n = config.n_devices
     energy = {
         "paper_estimate_per_input_j": (1 + 0.2 * n) * 1e-12,
         "paper_estimate_per_classification_j": 2 * (1 + 0.2 * n) * 1e-12,
         "read_per_classification_j": 2 * n * JunctionParams().read_energy,
         "lut_per_classification_j": 10e-15,
-        "joule_paper_pulse_per_classification_j": _mean_std([p["energy_paper_pulse_j"] for p in per]),
+        "joule_paper_pulse_per_classification_j": _over_splits([p["energy_paper_pulse_j"] for p in per], "J"),
         "paper_pulse_s": config.paper_pulse,
     }
     if "macrospin_0k_energy_j" in per[0]:
-        energy["joule_macrospin_pulse_per_classification_j"] = _mean_std([p["macrospin_0k_energy_j"] for p in per])
+        energy["joule_macrospin_pulse_per_classification_j"] = _over_splits([p["macrospin_0k_energy_j"] for p in per], "J")
         energy["macrospin_pulse_s"] = config.macrospin_pulse
     metrics = {
         "paper": PAPER,
@@ -430,23 +432,25 @@ def _metrics(config: VowelsConfig, data, per: list[dict], state: dict) -> dict:
                                "on each split's training part",
                       "strict": "everything on the training part; the map's regularization chosen by 3-fold "
                                 "cross-validation (by talker) inside it"},
-        "unowned_test_fraction": {pr: _mean_std([p[f"{pr}_rule_unowned_test"] for p in per]) for pr in PROTOCOLS},
-        "speed": {f"{pr}_training_s": _mean_std([p[f"{pr}_time_training_s"] for p in per]) for pr in PROTOCOLS},
+        "unowned_test_fraction": {pr: _over_splits([p[f"{pr}_rule_unowned_test"] for p in per]) for pr in PROTOCOLS},
+        "speed": {f"{pr}_training_s": _over_splits([p[f"{pr}_time_training_s"] for p in per], "s") for pr in PROTOCOLS},
         "setup": state["setup"],
         "full_data": {k: v for k, v in state["full_data"].items() if not k.startswith(("mlp1", "mlp2")) or k.endswith("accuracy")},
         "per_split": [{k: v for k, v in p.items() if "curve" not in k and not k.startswith(("pred", "true"))} for p in per],
     }
     if "macrospin_0k_time_s" in per[0]:
-        metrics["speed"]["macrospin_eval_s"] = _mean_std([p["macrospin_0k_time_s"] for p in per])
-        metrics["macrospin_agreement_with_compact"] = _mean_std([p["macrospin_0k_agreement"] for p in per])
+        metrics["speed"]["macrospin_eval_s"] = _over_splits([p["macrospin_0k_time_s"] for p in per], "s")
+        metrics["macrospin_agreement_with_compact"] = _over_splits([p["macrospin_0k_agreement"] for p in per])
     if "sweeps" in state:
         sw = state["sweeps"]
-        metrics["variability"] = {str(s): {k: _mean_std(v) for k, v in d.items()} for s, d in sw["variability"].items()}
-        metrics["devices"] = {str(nn): {k: _mean_std(v) for k, v in d.items()} for nn, d in sw["devices"].items()}
+        # one value per (sweep split, device realisation) / per sweep split
+        metrics["variability"] = {str(s): {k: Estimate.of(v, over="splits x realisations") for k, v in d.items()}
+                                  for s, d in sw["variability"].items()}
+        metrics["devices"] = {str(nn): {k: _over_splits(v) for k, v in d.items()} for nn, d in sw["devices"].items()}
     if "crosscheck" in state:
         metrics["llgs_vs_neel_brown"] = state["crosscheck"]
     if "analysis" in state:
-        metrics["analysis"] = {k: {n: _mean_std(v) for n, v in d.items()} for k, d in state["analysis"].items()}
+        metrics["analysis"] = {k: {n: _over_splits(v) for n, v in d.items()} for k, d in state["analysis"].items()}
     return metrics
 
 
@@ -455,8 +459,8 @@ def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
 
     def row(key: str) -> str:
         d = a[key]
-        tr = f"train {d['train'][0] * 100:.1f} ± {d['train'][1] * 100:.1f} %  " if "train" in d else ""
-        return f"{tr}test {d['test'][0] * 100:.1f} ± {d['test'][1] * 100:.1f} %"
+        tr = f"train {d['train'].text(100, '%')}  " if "train" in d else ""
+        return f"{tr}test {d['test'].text(100, '%')}"
 
     rows = [
         ("data", f"{m['data']['speakers']} speakers x {len(m['data']['vowels'])} vowels ({','.join(m['data']['vowels'])}), "
@@ -479,18 +483,18 @@ def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
         rows.append((f"chain, macrospin {config.temperature:.0f} K, rule in the loop", row("macrospin_300k_rule")))
     rows += [
         (f"chain, {config.temperature:.0f} K {config.paper_pulse * 1e9:.0f} ns, as designed", row("thermal_deployed")
-         + f"  (trial spread {a['thermal_deployed']['test_trial_std'] * 100:.1f})"),
+         + f"  (trial spread {a['thermal_deployed']['test_trial_std'].mean * 100:.1f})"),
         (f"chain, {config.temperature:.0f} K {config.paper_pulse * 1e9:.0f} ns, rule in the loop", row("thermal_rule")
-         + f"  (trial spread {a['thermal_rule']['test_trial_std'] * 100:.1f})"),
+         + f"  (trial spread {a['thermal_rule']['test_trial_std'].mean * 100:.1f})"),
         ("paper", "chain 96.6 % train / 96.4 % test; MLP 47 params ~95 %"),
         ("energy, paper estimate", f"{m['energy']['paper_estimate_per_classification_j'] * 1e12:.1f} pJ per classification "
                                    f"({m['energy']['paper_estimate_per_input_j'] * 1e12:.1f} pJ per input)"),
-        (f"energy, I^2 R t at {config.paper_pulse * 1e9:.0f} ns", f"{m['energy']['joule_paper_pulse_per_classification_j'][0] * 1e12:.0f} pJ"
+        (f"energy, I^2 R t at {config.paper_pulse * 1e9:.0f} ns", f"{m['energy']['joule_paper_pulse_per_classification_j'].mean * 1e12:.0f} pJ"
                                                                     " per classification"),
     ]
     if "joule_macrospin_pulse_per_classification_j" in m["energy"]:
         rows.append((f"energy, I^2 R t at {config.macrospin_pulse * 1e9:.0f} ns (LLGS)",
-                     f"{m['energy']['joule_macrospin_pulse_per_classification_j'][0] * 1e12:.1f} pJ per classification"))
-    rows += [("training time (software + rule)", ", ".join(f"{pr} {m['speed'][f'{pr}_training_s'][0]:.1f} s" for pr in PROTOCOLS)
+                     f"{m['energy']['joule_macrospin_pulse_per_classification_j'].mean * 1e12:.1f} pJ per classification"))
+    rows += [("training time (software + rule)", ", ".join(f"{pr} {m['speed'][f'{pr}_training_s'].mean:.1f} s" for pr in PROTOCOLS)
               + " per split"), ("results", str(out))]
     return summary_table(rows, "mtjnn run vowels: MTJ-chain classifier (López et al. 2024)")
