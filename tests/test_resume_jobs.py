@@ -1,6 +1,6 @@
 """Kill and resume every job that checkpoints (issue 11): a run killed with SIGKILL, resumed, interrupted with
 SIGINT (Ctrl-C), resumed again ends with the same results as an uninterrupted run; a resume with a
-contradicting option is refused, listing the saved value; options declared safe (``cli.RESUME_SAFE``) change a
+contradicting option is refused, listing the saved value; options declared safe (``command.RESUME_SAFE``) change a
 resumed run into exactly the run started with them; commands without a checkpoint refuse ``--resume``.
 
 The signals are real, and deterministic: the victim process wraps ``experiments.common.Checkpoint.save`` (which

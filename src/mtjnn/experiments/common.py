@@ -84,7 +84,7 @@ def open_run(name: str, config: Any, out_root: str | Path = "results", resume: s
              changes: dict[str, Any] | None = None) -> tuple[Path, Any]:
     """(folder, config) of a run: a fresh ``out_root/name/<stamp>`` with ``config.json`` written, or, with
     ``resume`` = a previous run folder, that folder and the config saved in its ``checkpoint.pt`` with
-    ``changes`` (fields safe to change on resume, ``cli.RESUME_SAFE``) applied and written to config.json."""
+    ``changes`` (fields safe to change on resume, ``command.RESUME_SAFE``) applied and written to config.json."""
     if resume is None:
         out = results_dir(name, out_root)
         write_config(out, name, config)
