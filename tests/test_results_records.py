@@ -62,3 +62,28 @@ def test_units_follow_the_field_and_its_suffix():
     nested = config_units(IrisConfig(), "iris")
     assert nested["train.device.hk"] == "T" and nested["train.lr"] == "1" and nested["seeds"] == "1"
     assert config_units({"pulse_ns": 3.0, "odd": 1.5}, "nothing") == {"pulse_ns": "ns", "odd": UNKNOWN}
+
+
+def test_vowel_split_records_round_trip_through_the_flat_checkpoint_layout():
+    from mtjnn.experiments.vowels_records import CHAIN_FIELDS, THERMAL_FIELDS, MacrospinSplit, ProtocolSplit, SplitRecord, TrainTest
+
+    def protocol(k: float) -> ProtocolSplit:
+        acc = {m: TrainTest(k + i / 10, k + i / 20) for i, m in enumerate(("software", "rule", "rule_from_software", "rule_error_spare",
+                                                                             "mlp1", "mlp2"))}
+        return ProtocolSplit(acc, 1.5 + k, {"lam": k}, 0.01, [0.1, 0.2], [0.3, 0.4], {1: ([1, 2], [0.5, 0.6]), 2: ([1, 2], [0.7, 0.8])})
+
+    record = SplitRecord(
+        protocols={"paper": protocol(0.0), "strict": protocol(1.0)}, mlp_params={1: 27, 2: 47},
+        chain={k: [i] for i, k in enumerate(CHAIN_FIELDS)}, curve_control=[[1.0]], pred_test=[0, 1], true_test=[0, 2],
+        thermal={k: [0.9, 0.8] for k in THERMAL_FIELDS}, energy_paper_pulse_j=1e-10,
+        macrospin={"macrospin_0k": MacrospinSplit(TrainTest(0.9, 0.8), 2.0, 1e-12, 1.0, TrainTest(0.95, 0.85), 3.0),
+                   "macrospin_300k": MacrospinSplit(TrainTest(0.7, 0.6), 2.0, 1e-12, 0.9)})
+    flat = record.to_json()
+    # the keys checkpoints and metrics.json have always used
+    assert flat["paper_rule_test"] == 0.05 and flat["strict_mlp2_train"] == 1.5 and flat["mlp2_params"] == 47
+    assert flat["macrospin_0k_rule_test"] == 0.85 and "macrospin_300k_rule_test" not in flat
+    assert flat["paper_mlp1_curve"] == [[1, 2], [0.5, 0.6]] and flat["control_a"] == [4]
+    back = SplitRecord.from_json(json.loads(json.dumps(flat)))
+    assert back.to_json() == flat
+    assert back.accuracy("strict_rule") == TrainTest(1.1, 1.05) and back.accuracy("macrospin_0k_rule") == TrainTest(0.95, 0.85)
+    assert back.accuracy("macrospin_300k_rule") is None and back.accuracy("nothing") is None

@@ -3,45 +3,26 @@ SIGINT (Ctrl-C), resumed again ends with the same results as an uninterrupted ru
 contradicting option is refused, listing the saved value; options declared safe (``command.RESUME_SAFE``) change a
 resumed run into exactly the run started with them; commands without a checkpoint refuse ``--resume``.
 
-The signals are real, and deterministic: the victim process wraps ``experiments.common.Checkpoint.save`` (which
-every job's checkpoint goes through) so that it signals itself when the next checkpoint is about to be written,
-i.e. after a unit of work (an Iris run, an epoch) has been computed but not saved.
-(The vowel experiment's version, with signals at wall-clock times, is in ``tests/test_results_layer.py``.)
+The signals are real and deterministic (``checkpoint_signals.run_until_checkpoint``: the process signals itself
+when a checkpoint is about to be written, i.e. after a unit of work has been computed but not saved).
+(The vowel experiment's version is in ``tests/test_results_layer.py``.)
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from checkpoint_signals import run_until_checkpoint
 from typer.testing import CliRunner
 
 from mtjnn.cli import app
 from mtjnn.experiments.results import create_run_folder, finish_runs
 
 needs_data = pytest.mark.skipif(not os.environ.get("MTJNN_DATA"), reason="MTJNN_DATA not set (CI sets it to ../shared/data)")
-
-_VICTIM = """
-import os, signal, sys
-from mtjnn.experiments import common
-after, sig = int(sys.argv[1]), getattr(signal, sys.argv[2])
-calls = 0
-original = common.Checkpoint.save
-def save(self, state):
-    global calls
-    calls += 1
-    if calls > after:  # the work since the last checkpoint is done but not saved
-        os.kill(os.getpid(), sig)
-    original(self, state)
-common.Checkpoint.save = save
-from mtjnn.cli import app
-app(args=sys.argv[3:], prog_name="mtjnn")
-"""
 
 #: job -> (command-line options of a tiny run, checkpoints saved before SIGKILL, then before SIGINT)
 JOBS = {
@@ -53,12 +34,6 @@ JOBS = {
 }
 #: metrics that depend on the wall clock or on the session, not on the computation
 _CLOCK = ("wall_time_s", "epoch_s", "wall_time_s_total", "seconds_per_epoch", "epoch_time_s", "torch_threads", "output_dir", "status", "reason")
-
-
-def _victim(folder_args: list[str], after: int, sig: str, out: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-c", _VICTIM, str(after), sig, *folder_args, "--out", str(out)], capture_output=True,
-                          text=True, env=env, timeout=600)
 
 
 def _computed(metrics):
@@ -87,12 +62,12 @@ def restore_threads():
 def test_killed_then_interrupted_run_resumes_to_the_uninterrupted_result(job, tmp_path, restore_threads):
     options, kill_after, interrupt_after = JOBS[job]
     args = ["run", job, *options]
-    killed = _victim(args, kill_after, "SIGKILL", tmp_path / "cut")
+    killed = run_until_checkpoint(args, kill_after, "SIGKILL", tmp_path / "cut")
     assert killed.returncode == -9, killed.stderr[-2000:]
     folder = _job_folder(tmp_path / "cut", job)
     assert json.loads((folder / "run.json").read_text())["status"] == "running"  # never marked complete
     assert not (folder / "metrics.json").exists() or json.loads((folder / "metrics.json").read_text()).get("status") != "complete"
-    interrupted = _victim(["run", job, "--resume", str(folder)], interrupt_after, "SIGINT", tmp_path / "cut")
+    interrupted = run_until_checkpoint(["run", job, "--resume", str(folder)], interrupt_after, "SIGINT", tmp_path / "cut")
     assert interrupted.returncode == 130, interrupted.stderr[-2000:]
     assert f"--resume {folder}" in interrupted.stderr and "Traceback" not in interrupted.stderr
     assert json.loads((folder / "run.json").read_text())["status"] == "interrupted"

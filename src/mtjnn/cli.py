@@ -251,6 +251,8 @@ def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, batch_size: in
     from .experiments.snn_cifar import SnnConfig, run
 
     _use_threads(threads)
+    if budget_min < 0:
+        raise ValueError(f"budget_min = {budget_min} min is out of range; allowed: >= 0 (0 = no budget)")
     config = SnnConfig(
         dataset=dataset, recipe=recipe, neurons=tuple(n.strip() for n in neuron.split(",") if n.strip()),
         device=OrthogonalMTJ(alpha=alpha), clock=clock_ps * 1e-12, beta_spread=spread, theta_spread=spread,

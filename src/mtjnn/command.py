@@ -57,6 +57,8 @@ class MtjnnCommand(TyperCommand):
             raise typer.BadParameter(_name_the_flag(str(err), ctx)) from None
         except KeyboardInterrupt:
             folders = finish_runs("interrupted", "Ctrl-C")
+            if not folders and ctx.params.get("resume") is not None:  # stopped before the folder was reopened
+                folders = [Path(ctx.params["resume"])]
             where = ", ".join(str(f) for f in folders) or "no results folder yet"
             hint = f"; continue with --resume {folders[0]}" if folders and "resume" in ctx.params else ""
             typer.echo(f"interrupted: partial results in {where}{hint}", err=True)
