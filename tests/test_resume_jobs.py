@@ -79,6 +79,9 @@ def test_killed_then_interrupted_run_resumes_to_the_uninterrupted_result(job, tm
     want = json.loads((_job_folder(tmp_path / "ref", job) / "metrics.json").read_text())
     assert got["status"] == "complete" and len(json.loads((folder / "run.json").read_text())["sessions"]) == 3
     assert _computed(got) == _computed(want)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["job"] == job and {"mtjnn", "git_commit", "command", "host"} <= set(config["provenance"])
+    assert config["units"] and "?" not in config["units"].values()
     assert got["wall_time_s_total"] == json.loads((folder / "run.json").read_text())["wall_time_s"] > 0  # all three sessions
 
 
