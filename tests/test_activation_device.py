@@ -18,7 +18,6 @@ from mtjnn.devices.activation import (
     normalized_output,
     relax_macrospin,
 )
-from mtjnn.testing import check_device_model
 
 HK = 5e-3
 
@@ -65,15 +64,6 @@ def test_macrospin_relaxation_agrees_with_closed_form(hb: float, offset: float) 
     hb_t = torch.full((2,), hb, dtype=torch.float64)
     llgs = relax_macrospin(hx, hk, hb_t, backend="torch")
     assert torch.allclose(llgs, equilibrium_mx(hx, hk, hb_t), atol=1e-7)
-
-
-def test_conformance_suite_compact_noisy_and_macrospin() -> None:
-    gen = torch.Generator().manual_seed(0)
-    devices = draw_devices(SensorMTJ(), Variability.uniform(0.05), 3, gen)
-    z = torch.randn(5, 3, dtype=torch.float64, generator=gen)
-    check_device_model(MTJActivation(devices), z)
-    check_device_model(MTJActivation(devices, read_noise=0.005), z)
-    check_device_model(MTJActivation(devices, fidelity="macrospin"), z[:3], atol=1e-6)
 
 
 @pytest.mark.parametrize("readout", ["conductance", "resistance"])

@@ -30,8 +30,8 @@ def _one_thread():
 def test_fast_iris_fd_training_with_variability_and_noise_reaches_90_percent() -> None:
     train = TrainConfig(hidden=(4,), epochs=40, batch_size=8, lr=1e-2, delta=0.1, spread=0.05, read_noise=0.005)
     result = iris_cross_validation(train, seeds=1, folds=5, max_folds=2)
-    assert result["n_runs"] == 2
-    assert result["mean_test_acc"] >= 0.90
+    assert result["test_acc"].n == 2
+    assert result["test_acc"].mean >= 0.90
 
 
 @needs_mnist
@@ -52,9 +52,9 @@ def test_run_iris_writes_metrics_and_figures_and_resumes(tmp_path, monkeypatch) 
                  "accuracy_vs_delta.png", "accuracy_vs_spread.png", "accuracy_vs_read_noise.png"):
         assert (folder / name).stat().st_size > 100, name
     saved = json.loads((folder / "metrics.json").read_text())
-    assert set(saved["models"]) == {"fd", "exact", "tanh"} and saved["models"]["fd"]["n_runs"] == 2
+    assert set(saved["models"]) == {"fd", "exact", "tanh"} and saved["models"]["fd"]["test_acc"]["n"] == 2
     assert len(saved["sweeps"]["delta"]) == 2 and len(saved["sweeps"]["spread"]) == 2  # delta: FD only
-    assert metrics["models"]["tanh"]["mean_test_acc"] > 0.3
+    assert metrics["models"]["tanh"]["test_acc"].mean > 0.3
     monkeypatch.setattr(at, "fit", lambda *a, **k: pytest.fail("a finished run was trained again"))
     again = run_iris(IrisConfig(), resume=folder, progress=False)  # every run is in the checkpoint
     assert again["models"] == metrics["models"] and again["sweeps"] == metrics["sweeps"]
@@ -153,7 +153,8 @@ def test_mnist_metrics_report_test_once_at_the_best_validation_epoch(tmp_path) -
     assert metrics["n_train"] == 600 and metrics["n_val"] == 500 and metrics["n_test"] == 300
     accs = metrics["history"]["val_acc"]
     assert metrics["best_val_epoch"] == accs.index(max(accs)) + 1
-    assert 0.5 < metrics["test_acc_at_best_val_epoch"] <= 1 and 0.5 < metrics["test_acc_final_epoch"] <= 1
+    assert 0.5 < metrics["test_acc_at_best_val_epoch"].mean <= 1 and 0.5 < metrics["test_acc_final_epoch"].mean <= 1
+    assert metrics["test_acc_at_best_val_epoch"].n == 300 and metrics["best_val_acc"].n == 500
     d = at.mnist_splits(config)  # validation = the last 500 training images, disjoint from the 600 used
     assert torch.equal(d.y_val, torch.tensor(at.load_mnist().y_train[-500:]))
     with pytest.raises(ValueError, match=r"train_subset = 59600(\.0)? is out of range; allowed: \[0, 59500\]"):

@@ -159,17 +159,6 @@ def test_fit_needs_a_bank_that_makes_the_device_spike() -> None:
         fit_signed_lif(d.run(torch.as_tensor(bank.currents), 300e-12, samples_per_clock=10), bank)
 
 
-def test_both_fidelities_pass_the_device_conformance_suite() -> None:
-    from mtjnn.testing import check_device_model
-
-    d = OrthogonalMTJ()
-    currents = torch.tensor([[0.0, 1.5, 1.5, -2.0, 0.0], [0.5, 0.5, 0.5, 0.5, 0.5], [-2.5, 0.0, 0.0, 2.5, 0.0]]) * d.critical_current()
-    check_device_model(d, currents)
-    check_device_model(OrthogonalMTJ(temperature=300.0), currents)  # stochastic: determinism under a seed
-    check_device_model(SignedLIFParams.ideal(), currents / d.critical_current())
-    check_device_model(SignedLIFParams(read_noise=0.1), currents / d.critical_current())
-
-
 def test_time_constant_formula_limits() -> None:
     d = OrthogonalMTJ(alpha=10.0)
     # zeta >> 1: tau -> alpha / (gamma mu0 Ms (N_y - N_z))

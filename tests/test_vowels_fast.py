@@ -77,7 +77,8 @@ def test_cli_quick_run_writes_both_protocols(tmp_path):
         assert (folder / name).exists(), name
     metrics = json.loads((folder / "metrics.json").read_text())
     acc = metrics["accuracy"]
-    assert acc["paper_rule"]["test"][0] > 0.85 and acc["strict_rule"]["test"][0] > 0.75 and acc["paper_mlp2"]["test"][0] > 0.5
+    assert acc["paper_rule"]["test"]["mean"] > 0.85 and acc["strict_rule"]["test"]["mean"] > 0.75 and acc["paper_mlp2"]["test"]["mean"] > 0.5
+    assert acc["paper_rule"]["test"]["n"] == 1 and acc["paper_rule"]["test"]["over"] == "splits"
     assert set(metrics["protocols"]) == {"paper", "strict"}
     assert metrics["parameters"] == {"chain": 32, "mlp_12_1_7": 27, "mlp_12_2_7": 47}
     assert np.isclose(metrics["energy"]["paper_estimate_per_input_j"], 1.6e-12)

@@ -1,100 +1,25 @@
-"""Command-line interface: ``mtjnn simulate``, ``mtjnn run <experiment>``, ``mtjnn neuron``.
+"""Command-line interface: ``mtjnn simulate``, ``mtjnn run <experiment>``, ``mtjnn neuron``, ``mtjnn sweep``.
 
-Every command runs through ``MtjnnCommand``, which gives all of them the same behaviour:
-* a value out of range (a ``ValueError`` from the library) is a usage error: one line naming the flag the
-  user typed, its value and what is allowed, exit code 2, no traceback (``mtjnn --debug ...`` shows it);
-* ``--out`` that is a file is refused before any work;
-* the resume rule: with ``--resume FOLDER`` the run continues with the configuration saved in FOLDER; the
-  folder must belong to the same job, and options given on the command line other than ``--resume``,
-  ``--out``, ``--threads`` and the command's ``RESUME_SAFE`` options are refused, listed;
-* run folders are closed with a status (complete / failed with the reason / interrupted) and their
-  cumulative wall time (``experiments.results``); Ctrl-C says where the partial results are and how to
-  continue them (exit code 130).
+Every command runs through ``command.MtjnnCommand``: usage errors naming the flag the user typed (exit 2),
+``--out`` checked before any work, one resume rule (``command.RESUME_SAFE``: the options a resume may
+change), run folders closed with a status, Ctrl-C with a hint to resume (exit 130).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import typer
-from typer._click.core import ParameterSource
-from typer.core import TyperCommand
 
-#: Options a resume may change, per command (none yet: a resumed run repeats its saved configuration).
-RESUME_SAFE: dict[str, tuple[str, ...]] = {}
-_ALWAYS_ALLOWED_ON_RESUME = ("resume", "out", "threads")
-_debug = False
-
-
-class MtjnnCommand(TyperCommand):
-    """A typer command with mtjnn's error, resume and run-status handling (module docstring)."""
-
-    def invoke(self, ctx):  # type: ignore[no-untyped-def]
-        from .experiments.results import finish_runs
-
-        _check_out(ctx)
-        _check_resume(ctx, self.name or "")
-        try:
-            result = super().invoke(ctx)
-        except ValueError as err:
-            finish_runs("failed", str(err))
-            if _debug:
-                raise
-            raise typer.BadParameter(_name_the_flag(str(err), ctx)) from None
-        except KeyboardInterrupt:
-            folders = finish_runs("interrupted", "Ctrl-C")
-            where = ", ".join(str(f) for f in folders) or "no results folder yet"
-            hint = f"; continue with --resume {folders[0]}" if folders and "resume" in ctx.params else ""
-            typer.echo(f"interrupted: partial results in {where}{hint}", err=True)
-            raise typer.Exit(130) from None
-        except BaseException as err:
-            if not isinstance(err, typer.Exit) or err.exit_code:
-                finish_runs("failed", f"{type(err).__name__}: {err}")
-            raise
-        finish_runs("complete")
-        return result
-
-
-def _name_the_flag(message: str, ctx) -> str:  # type: ignore[no-untyped-def]
-    """Prefix a library message ("dt = -1e-12 s is out of range; ...") with the flag the user typed for it."""
-    match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", message)
-    if match:
-        name = match.group(1)
-        for param in ctx.command.params:
-            if param.name == name or (param.name or "").startswith(name + "_"):
-                return f"{param.opts[0]}: {message}"
-    return message
-
-
-def _check_out(ctx) -> None:  # type: ignore[no-untyped-def]
-    out = ctx.params.get("out")
-    if out is not None and Path(out).exists() and not Path(out).is_dir():
-        raise typer.BadParameter(f"--out {out}: is a file; allowed: a folder (or a path that does not exist yet)")
-
-
-def _check_resume(ctx, command: str) -> None:  # type: ignore[no-untyped-def]
-    if ctx.params.get("resume") is None:
-        return
-    allowed = _ALWAYS_ALLOWED_ON_RESUME + RESUME_SAFE.get(command, ())
-    given = [p for p in ctx.command.params if p.name in _explicit(ctx) and p.name not in allowed]
-    if given:
-        listed = ", ".join(f"{p.opts[0]} {ctx.params[p.name]}" for p in given)
-        raise typer.BadParameter(f"--resume continues with the saved configuration; refused: {listed} "
-                                 f"(allowed with --resume: {', '.join('--' + a for a in allowed)})")
-
+from .command import MtjnnCommand, resume_changes, set_debug
+from .command import explicit_options as _explicit
 
 # plain (not rich) output: errors stay one grep-able line whatever the terminal width
 app = typer.Typer(help="mtjnn: neuromorphic hardware from magnetic tunnel junctions (SI units throughout).", no_args_is_help=True,
                   rich_markup_mode=None)
 run_app = typer.Typer(help="Reproduce a published system end to end on real data.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(run_app, name="run")
-
-
-def _explicit(ctx) -> set[str]:  # type: ignore[no-untyped-def]
-    """Names of the options given on the command line (not defaults)."""
-    return {p.name for p in ctx.command.params if p.name and ctx.get_parameter_source(p.name) == ParameterSource.COMMANDLINE}
 
 
 def _version(value: bool) -> None:
@@ -112,8 +37,7 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
 ) -> None:
     """mtjnn: neuromorphic hardware from magnetic tunnel junctions (SI units throughout)."""
-    global _debug
-    _debug = debug
+    set_debug(debug)
 
 
 @app.command(cls=MtjnnCommand)
@@ -227,14 +151,15 @@ def run_iris_cmd(
     compare: bool = typer.Option(True, help="Also train exact-gradient and tanh networks."),
     sweep: bool = typer.Option(True, help="Accuracy vs delta, spread and read noise."), sweep_seeds: int = typer.Option(1),
     seed: int = typer.Option(0, help="First seed (seeds seed, seed+1, ...)."),
-    resume: Path = typer.Option(None, help="A previous results/iris/<stamp> folder: skip its finished runs."),
+    resume: Path = typer.Option(None, help="A previous results/iris/<stamp> folder: skip its finished runs (--seeds, --sweep-seeds, --compare and --sweep may change)."),
     threads: int = typer.Option(1, help=_THREADS), out: Path = typer.Option(Path("results")),
 ) -> None:
     """Iris with MTJ-activation neurons trained by device-measured finite differences (seed 003)."""
     from .experiments.activation_training import IrisConfig, run_iris
 
     train = _train_options(hidden, activation, gradient, delta, spread, read_noise, epochs, batch_size, lr, seed, threads)
-    run_iris(IrisConfig(train=train, seeds=seeds, folds=folds, compare=compare, sweep=sweep, sweep_seeds=sweep_seeds), out, resume=resume)
+    run_iris(IrisConfig(train=train, seeds=seeds, folds=folds, compare=compare, sweep=sweep, sweep_seeds=sweep_seeds), out, resume=resume,
+             changes=resume_changes())
 
 
 @run_app.command("mnist", cls=MtjnnCommand)
@@ -326,6 +251,8 @@ def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, batch_size: in
     from .experiments.snn_cifar import SnnConfig, run
 
     _use_threads(threads)
+    if budget_min < 0:
+        raise ValueError(f"budget_min = {budget_min} min is out of range; allowed: >= 0 (0 = no budget)")
     config = SnnConfig(
         dataset=dataset, recipe=recipe, neurons=tuple(n.strip() for n in neuron.split(",") if n.strip()),
         device=OrthogonalMTJ(alpha=alpha), clock=clock_ps * 1e-12, beta_spread=spread, theta_spread=spread,

@@ -44,6 +44,8 @@ from ..devices.spiking_neuron import (
     pendulum_rhs,
     step_crossing,
 )
+from ..devices.protocol import NeuronStep
+from ..devices.rk4 import rk4_mean, rk4_step
 from ..physics import Drive, Sampled, simulate
 from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count
@@ -97,6 +99,34 @@ class NeuronCircuitParams:
             lo, hi = (mid, hi) if i < current else (lo, mid)
         return 0.5 * (lo + hi)
 
+    # --- the NeuronModel protocol (devices.protocol), what the spike-timing network calls ---
+    @property
+    def spike_phase(self) -> float:
+        """phase = -phi reaches pi/2 (rad) at a spike (the saddle crossing)."""
+        return 0.5 * math.pi
+
+    @property
+    def gate_threshold(self) -> float:
+        """The transistor's V_T (V): no current, no drive below it."""
+        return self.nmos.vt
+
+    @property
+    def supply_voltage(self) -> float:
+        return self.v_dd
+
+    def rest(self, shape: tuple[int, ...], dtype: torch.dtype = torch.float64) -> "CircuitState":
+        """Neurons at rest (phi = 0, m_z = 0, no feedback), every field of ``shape``."""
+        z = torch.zeros(shape, dtype=dtype)
+        return CircuitState(z, z.clone(), z.clone(), z.clone())
+
+    def step(self, state: "CircuitState", v_gate: tuple[torch.Tensor, torch.Tensor, torch.Tensor], t: float, dt: float):
+        """``circuit_step`` with these parameters."""
+        return circuit_step(state, v_gate, self, t, dt)
+
+    def phase(self, state: "CircuitState") -> torch.Tensor:
+        """Phase advance -phi (rad)."""
+        return -state.phi
+
 
 class CircuitState(NamedTuple):
     """State of a batch of neuron circuits, each (B,): angle ``phi`` (rad), ``mz``, feedback traces ``r_ref``, ``r_adapt``."""
@@ -121,15 +151,8 @@ def junction_current(
     return series_current(v_gs, params.v_dd, junction_resistance(state, params.device), params.nmos)
 
 
-class StepOutput(NamedTuple):
-    """Per-step outputs of ``circuit_step`` (each (B,)): ``current`` at the step start (A), mean ``charge``
-    drawn from the supply over the step (C), spike ``polarity`` (+1/-1/0) and spike ``time`` (s; the
-    step start where there is none)."""
-
-    current: torch.Tensor
-    charge: torch.Tensor
-    polarity: torch.Tensor
-    time: torch.Tensor
+StepOutput = NeuronStep
+"""Per-step outputs of ``circuit_step``: the ``NeuronStep`` of ``devices.protocol`` (current, charge, polarity, time)."""
 
 
 def circuit_step(
@@ -154,19 +177,13 @@ def circuit_step(
         cur = junction_current(v_gate[i], s, r_ref[i], r_ad[i], params)
         return pendulum_rhs(s, cur, dev), cur
 
-    k1, c1 = rhs(s0, 0)
-    k2, c2 = rhs(NeuronState(s0.phi + 0.5 * dt * k1.phi, s0.mz + 0.5 * dt * k1.mz), 1)
-    k3, c3 = rhs(NeuronState(s0.phi + 0.5 * dt * k2.phi, s0.mz + 0.5 * dt * k2.mz), 1)
-    k4, c4 = rhs(NeuronState(s0.phi + dt * k3.phi, s0.mz + dt * k3.mz), 2)
-    phi = s0.phi + (dt / 6.0) * (k1.phi + 2 * k2.phi + 2 * k3.phi + k4.phi)
-    mz = s0.mz + (dt / 6.0) * (k1.mz + 2 * k2.mz + 2 * k3.mz + k4.mz)
+    (phi, mz), currents = rk4_step(rhs, s0, dt)
     polarity, t_f = step_crossing(s0.phi, phi, t, dt)
     spiked = (polarity != 0).to(phi.dtype)
     after = (t + dt) - t_f
     new_ref = r_ref[2] + spiked * torch.exp(-after / params.tau_ref)
     new_ad = r_ad[2] + spiked * torch.exp(-after / params.tau_adapt)
-    charge = (dt / 6.0) * (c1 + 2 * c2 + 2 * c3 + c4)
-    return CircuitState(phi, mz, new_ref, new_ad), StepOutput(c1, charge, polarity, t_f)
+    return CircuitState(phi, mz, new_ref, new_ad), StepOutput(currents[0], rk4_mean(currents, dt), polarity, t_f)
 
 
 @dataclass
@@ -249,10 +266,8 @@ def simulate_circuit(
     times = grid[::2]
     use_fused = backend == "fused" or (backend == "auto" and not vg.requires_grad and vg.device.type == "cpu")
     if use_fused:
-        from .neuron_circuit_fused import AVAILABLE, circuit_kernel
+        from .neuron_circuit_fused import circuit_kernel
 
-        use_fused = AVAILABLE or backend == "fused"
-    if use_fused:
         if vg.requires_grad:
             raise ValueError("backend = 'fused' has no autograd; use backend = 'torch' for gradients")
         res = circuit_kernel(vg.detach().cpu().double().numpy(), params, dt)

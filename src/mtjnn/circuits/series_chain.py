@@ -59,7 +59,8 @@ def configuration_counts(index: torch.Tensor, n_devices: int) -> tuple[torch.Ten
 class SeriesChain:
     """A chain of ``device.n_devices`` junctions in series (see module docstring).
 
-    ``device`` is an ``MTJ`` of either fidelity; its ``pulse`` is the duration of each input.
+    ``device`` is an ``MTJ`` (junction parameters + any ``SwitchingModel``); its ``pulse`` is the
+    duration of each input. Implements ``nn.chain_model.ChainLike``.
     """
 
     device: MTJ = field(default_factory=MTJ)
@@ -71,6 +72,11 @@ class SeriesChain:
     @property
     def n_devices(self) -> int:
         return self.device.n_devices
+
+    @property
+    def n_realisations(self) -> int:
+        """Device realisations D of the junctions (0 for one chain)."""
+        return self.device.n_realisations
 
     @property
     def n_configurations(self) -> int:
@@ -107,8 +113,8 @@ class SeriesChain:
             raise ValueError(f"i_a has shape {tuple(i_a.shape)} and i_b {tuple(i_b.shape)}; allowed: equal (S,) shapes")
         cur_a = self.device_currents(i_a, control[..., 0, :])
         cur_b = self.device_currents(i_b, control[..., 1, :])
-        t_a = self.device.switching.switching_time(cur_a, generator)
-        t_b = self.device.switching.switching_time(cur_b, generator)
+        t_a = self.device.switching_time(cur_a, generator)
+        t_b = self.device.switching_time(cur_b, generator)
         sw_a, sw_b = ~torch.isnan(t_a), ~torch.isnan(t_b)
         n_a = sw_a.sum(-1)
         n_b = sw_b.sum(-1)

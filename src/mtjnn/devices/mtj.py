@@ -4,9 +4,10 @@ Resistance: ``devices.junction`` (TMR law, bias-dependent R_AP, ``JunctionParams
 
 Switching (López et al., Phys. Rev. Applied 22, 014082 (2024), seed 002): a junction starts
 antiparallel (AP); a dc current I (positive = electrons polarizer -> free layer, favours P) applied for
-``pulse`` seconds switches it to P above a device threshold I_sw. Two fidelities share one interface,
-``switch(current (..., N), generator) -> bool (..., N)`` and ``switching_time(...) -> s (NaN = none)``,
-and are chosen with one argument of ``make_mtj``:
+``pulse`` seconds switches it to P above a device threshold I_sw. Two fidelities implement one
+interface, ``devices.protocol.SwitchingModel`` (``switching_time(current (..., N), generator) -> s``,
+NaN = none; ``thresholds``, ``n_devices``, ``n_realisations``, ``pulse``), chosen with one argument of
+``make_mtj``; ``MTJ`` accepts any other ``SwitchingModel`` as well:
 
 * ``CompactSwitching`` — thresholds given directly (the paper's: I_th,input = 724, 434, 696 uA at a
   control current of -500 uA, i.e. device currents I_sw = 224, -66, 196 uA). At 0 K switched = I > I_sw;
@@ -20,8 +21,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Union
-
 import torch
 
 from ..validation import check_choice, check_positive, check_range
@@ -37,6 +36,7 @@ from .junction import (
     tmr_resistance,
 )
 from .mtj_macrospin import MacrospinSwitching
+from .protocol import SwitchingModel
 
 __all__ = [
     "MTJ", "CompactSwitching", "JunctionParams", "MacrospinSwitching", "PAPER_CONTROL_CURRENT", "PAPER_INPUT_THRESHOLDS",
@@ -88,6 +88,11 @@ class CompactSwitching:
     def n_devices(self) -> int:
         return int(self.i_sw.shape[-1])
 
+    @property
+    def n_realisations(self) -> int:
+        """D for (D, N) thresholds (device realisations), 0 for (N,)."""
+        return int(self.i_sw.shape[0]) if self.i_sw.ndim == 2 else 0
+
     def thresholds(self) -> torch.Tensor:
         """Device-current thresholds (A), shape of ``i_sw`` (50 % points at ``pulse``)."""
         return self.i_sw.clone()
@@ -130,15 +135,13 @@ class CompactSwitching:
         return replace(self, i_sw=self.i_sw + torch.as_tensor(offsets, dtype=torch.float64))
 
 
-SwitchingModel = Union[CompactSwitching, MacrospinSwitching]
-
-
 @dataclass(frozen=True)
 class MTJ:
-    """N junctions of one chain: electrical parameters + a switching model of either fidelity.
+    """N junctions of one chain: electrical parameters + a switching model (any ``SwitchingModel``).
 
     Implements the ``DeviceModel`` protocol: ``response(device currents (B, N) in A)`` -> bool (B, N)
-    "switched AP->P during the input". ``fidelity`` is that of ``switching``.
+    "switched AP->P during the input"; ``switching_time`` is what the chain calls (``response`` is
+    derived from it). ``fidelity`` is that of ``switching``.
     """
 
     switching: SwitchingModel = field(default_factory=CompactSwitching)
@@ -147,8 +150,9 @@ class MTJ:
     output_unit: str = field(default="1 (switched AP->P)", init=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.switching, (CompactSwitching, MacrospinSwitching)):
-            raise ValueError(f"switching is {type(self.switching).__name__}; allowed: CompactSwitching or MacrospinSwitching")
+        if not isinstance(self.switching, SwitchingModel):
+            raise ValueError(f"switching is {type(self.switching).__name__}; allowed: a SwitchingModel (CompactSwitching, "
+                             "MacrospinSwitching or any object with the members of devices.protocol.SwitchingModel)")
 
     @property
     def fidelity(self) -> str:
@@ -159,16 +163,25 @@ class MTJ:
         return self.switching.n_devices
 
     @property
+    def n_realisations(self) -> int:
+        """Device realisations D held by ``switching`` (0 for one set of junctions)."""
+        return self.switching.n_realisations
+
+    @property
     def pulse(self) -> float:
         """Input duration, s."""
         return self.switching.pulse
+
+    def switching_time(self, current: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Switching time (s) of each junction under device currents ``current`` (..., N) in A; NaN where none."""
+        return self.switching.switching_time(current, generator)
 
     def response(self, inputs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Switched (bool) for device currents ``inputs`` (B, N) (or (B,) when N = 1), A."""
         x = torch.as_tensor(inputs)
         if self.n_devices == 1 and (x.ndim == 1 or x.shape[-1] != 1):
-            return self.switching.switch(x.to(torch.float64)[..., None], generator)[..., 0]
-        return self.switching.switch(x.to(torch.float64), generator)
+            return ~torch.isnan(self.switching_time(x.to(torch.float64)[..., None], generator))[..., 0]
+        return ~torch.isnan(self.switching_time(x.to(torch.float64), generator))
 
 
 def make_mtj(

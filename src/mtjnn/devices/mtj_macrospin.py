@@ -83,6 +83,11 @@ class MacrospinSwitching:
         return int(self.anisotropy_field.shape[-1])
 
     @property
+    def n_realisations(self) -> int:
+        """D for (D, N) anisotropy fields (device realisations), 0 for (N,)."""
+        return int(self.anisotropy_field.shape[0]) if self.anisotropy_field.ndim == 2 else 0
+
+    @property
     def volume(self) -> float:
         """Free-layer volume, m^3."""
         return self.junction.area * self.junction.free_thickness

@@ -50,6 +50,7 @@ from ..physics import Drive, Macrospin, Sampled, simulate
 from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_finite, check_positive, check_range
+from .rk4 import rk4_step as rk4
 
 FIDELITIES = ("compact", "macrospin")
 READOUTS = ("z", "y")
@@ -215,15 +216,7 @@ def rk4_step(
     dt: float,
 ) -> NeuronState:
     """One RK4 step of the compact model; ``currents`` (A) at t, t + dt/2 and t + dt (pure, differentiable)."""
-    i0, i1, i2 = currents
-    k1 = pendulum_rhs(state, i0, params)
-    k2 = pendulum_rhs(NeuronState(state.phi + 0.5 * dt * k1.phi, state.mz + 0.5 * dt * k1.mz), i1, params)
-    k3 = pendulum_rhs(NeuronState(state.phi + 0.5 * dt * k2.phi, state.mz + 0.5 * dt * k2.mz), i1, params)
-    k4 = pendulum_rhs(NeuronState(state.phi + dt * k3.phi, state.mz + dt * k3.mz), i2, params)
-    return NeuronState(
-        state.phi + (dt / 6.0) * (k1.phi + 2 * k2.phi + 2 * k3.phi + k4.phi),
-        state.mz + (dt / 6.0) * (k1.mz + 2 * k2.mz + 2 * k3.mz + k4.mz),
-    )
+    return rk4(lambda s, i: (pendulum_rhs(s, currents[i], params), None), state, dt)[0]
 
 
 def saddle_index(phi: torch.Tensor) -> torch.Tensor:

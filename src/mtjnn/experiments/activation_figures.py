@@ -93,7 +93,7 @@ def plot_learning_curves(histories: dict[str, dict[str, list[float]]], path: Pat
 
 
 def plot_sweep(points: list[dict[str, Any]], xlabel: str, path: Path, title: str, split: str = "test") -> None:
-    """Mean accuracy on ``split`` ("test" or "val"; +- std over runs) against the swept value, one line per gradient mode."""
+    """Mean accuracy on ``split`` (``Estimate`` ``test_acc`` or ``val_acc`` of each point; +- its std) against the swept value, one line per gradient mode."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     for gradient, marker in (("fd", "o"), ("exact", "s")):
@@ -101,8 +101,8 @@ def plot_sweep(points: list[dict[str, Any]], xlabel: str, path: Path, title: str
         if not pts:
             continue
         x = np.array([p["value"] for p in pts])
-        y = 100 * np.array([p[f"mean_{split}_acc"] for p in pts])
-        e = 100 * np.array([p[f"std_{split}_acc"] for p in pts])
+        y = 100 * np.array([p[f"{split}_acc"].mean for p in pts])
+        e = 100 * np.array([p[f"{split}_acc"].std or 0.0 for p in pts])
         ax.errorbar(x, y, yerr=e, marker=marker, capsize=3, label=f"{gradient} gradient")
     if all(p["value"] > 0 for p in points):
         ax.set_xscale("log")

@@ -33,6 +33,7 @@ from ..nn.analog_training import TEST_READ_SEED_OFFSET, TrainConfig, evaluate, f
 from ..validation import check_range
 from .activation_figures import plot_learning_curves, plot_sweep, plot_transfer_curves
 from .common import Checkpoint, open_run, save_json, seed_everything, summary_table
+from .records import Estimate
 
 
 # ----------------------------------------------------------------------------------------------- Iris
@@ -90,8 +91,8 @@ def iris_cross_validation(
     train: TrainConfig, seeds: int, folds: int, *, max_folds: int | None = None, progress: bool = False,
     store: RunStore | None = None,
 ) -> dict[str, Any]:
-    """Mean test accuracy over ``seeds`` x ``folds`` Iris runs (seeds train.seed, train.seed + 1, ...;
-    at most ``max_folds`` folds per seed). Runs already in ``store`` are not repeated."""
+    """Test accuracy (``test_acc``, an ``Estimate`` over the runs) of ``seeds`` x ``folds`` Iris runs (seeds
+    train.seed, train.seed + 1, ...; at most ``max_folds`` folds per seed). Runs already in ``store`` are not repeated."""
     data = load_iris()
     accs, histories = [], []
     n_folds = folds if max_folds is None else min(folds, max_folds)
@@ -115,16 +116,20 @@ def iris_cross_validation(
                 store.put(key, res)
         accs.append(res["test_acc"])
         histories.append(res["history"])
-    return {"mean_test_acc": float(np.mean(accs)), "std_test_acc": float(np.std(accs)), "n_runs": len(accs),
-            "test_accs": accs, "history_mean": _mean_history(histories)}
+    return {"test_acc": Estimate.of(accs, over="runs (seeds x folds)"), "test_accs": accs, "history_mean": _mean_history(histories)}
 
 
-def run_iris(config: IrisConfig, out_root: str | Path = "results", *, resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+def run_iris(config: IrisConfig, out_root: str | Path = "results", *, resume: str | Path | None = None, progress: bool = True,
+             changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Cross-validated Iris training (FD gradients), baselines and sweeps; writes metrics and figures.
 
-    Every finished run is checkpointed; ``resume`` = a previous run folder continues where it stopped.
+    Every finished run is checkpointed; ``resume`` = a previous run folder continues where it stopped, with
+    its saved configuration and ``changes`` to ``seeds``, ``sweep_seeds``, ``compare`` or ``sweep`` (each run is
+    keyed by its own settings, so the result equals an uninterrupted run with the changed values).
     """
-    out, config = open_run("iris", config, out_root, resume)
+    if changes and set(changes) - {"seeds", "sweep_seeds", "compare", "sweep"}:
+        raise ValueError(f"changes = {sorted(changes)}: not safe on resume; allowed: seeds, sweep_seeds, compare, sweep")
+    out, config = open_run("iris", config, out_root, resume, changes)
     seed_everything(config.train.seed)
     store = RunStore(Checkpoint(out / "checkpoint.pt"), config)
     started = time.perf_counter()
@@ -145,7 +150,7 @@ def run_iris(config: IrisConfig, out_root: str | Path = "results", *, resume: st
             plot_sweep(metrics["sweeps"][key], xlabel, out / f"accuracy_vs_{key}.png", title=f"Iris, FD gradients, vs {key}")
     metrics["wall_time_s"] = time.perf_counter() - started
     save_json(out / "metrics.json", metrics)
-    rows = [(f"{models[n].label}", f"{100 * r['mean_test_acc']:.2f} % +- {100 * r['std_test_acc']:.2f} ({r['n_runs']} runs)")
+    rows = [(f"{models[n].label}", f"{r['test_acc'].text(100, '%', 2)} ({r['test_acc'].n} runs)")
             for n, r in results.items()]
     print(summary_table(rows + [("results", str(out))], "mtjnn run iris: MTJ-activation MLP, device-in-the-loop FD training"))
     metrics["output_dir"] = str(out)
@@ -168,8 +173,7 @@ def _iris_sweeps(config: IrisConfig, progress: bool, store: RunStore | None = No
             for gradient in gradients:
                 r = iris_cross_validation(dataclasses.replace(train, gradient=gradient), config.sweep_seeds, config.folds,
                                           progress=progress, store=store)
-                points.append({"value": value, "gradient": gradient, "mean_test_acc": r["mean_test_acc"],
-                               "std_test_acc": r["std_test_acc"], "n_runs": r["n_runs"]})
+                points.append({"value": value, "gradient": gradient, "test_acc": r["test_acc"]})
         sweeps[key] = points
     return sweeps
 
@@ -257,12 +261,14 @@ def run_mnist(config: MnistConfig, out_root: str | Path = "results", *, resume: 
     res = fit(config.train, d.x_train, d.y_train, d.x_test, d.y_test, validation=(d.x_val, d.y_val),
               checkpoint=checkpoint, progress=progress)
     hist = res["history"]
+    n_val, n_test = int(d.x_val.shape[0]), int(d.x_test.shape[0])
     metrics: dict[str, Any] = {
         "model": config.train.label,
         "protocol": (f"validation = last {config.val_size} training images; epoch chosen on validation accuracy "
                      "(first maximum); test evaluated once after training"),
-        "test_acc_at_best_val_epoch": res["test_acc_at_best_val_epoch"], "best_val_epoch": res["best_val_epoch"],
-        "best_val_acc": res["best_val_acc"], "test_acc_final_epoch": res["test_acc"],
+        "test_acc_at_best_val_epoch": Estimate.proportion(res["test_acc_at_best_val_epoch"], n_test),
+        "best_val_epoch": res["best_val_epoch"], "best_val_acc": Estimate.proportion(res["best_val_acc"], n_val, over="validation samples"),
+        "test_acc_final_epoch": Estimate.proportion(res["test_acc"], n_test),
         "seconds_per_epoch": res["seconds_per_epoch"], "epochs": len(hist["val_acc"]), "history": hist,
         "n_train": int(d.x_train.shape[0]), "n_val": int(d.x_val.shape[0]), "n_test": int(d.x_test.shape[0]),
         "torch_threads": torch.get_num_threads(),
@@ -316,5 +322,6 @@ def _mnist_sweeps(config: MnistConfig, d: MnistSplits, progress: bool) -> dict[s
             for gradient in gradients:
                 t = dataclasses.replace(base, gradient=gradient, **{key: value})
                 r = fit(t, d.x_train[:n], d.y_train[:n], d.x_val, d.y_val, progress=progress)  # evaluation set: validation
-                sweeps[key].append({"value": value, "gradient": gradient, "mean_val_acc": r["test_acc"], "std_val_acc": 0.0, "n_runs": 1})
+                sweeps[key].append({"value": value, "gradient": gradient,
+                                    "val_acc": Estimate.proportion(r["test_acc"], int(d.x_val.shape[0]), over="validation samples")})
     return sweeps

@@ -24,6 +24,8 @@ def results_dir(name: str, root: str | Path = "results") -> Path:
 
 
 def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "to_json") and not isinstance(obj, type):  # typed records (experiments.records) name their fields
+        return _jsonable(obj.to_json())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {k: _jsonable(v) for k, v in dataclasses.asdict(obj).items()}
     if isinstance(obj, dict):
@@ -78,9 +80,11 @@ class Checkpoint:
         return torch.load(self.path, map_location="cpu", weights_only=False)
 
 
-def open_run(name: str, config: Any, out_root: str | Path = "results", resume: str | Path | None = None) -> tuple[Path, Any]:
+def open_run(name: str, config: Any, out_root: str | Path = "results", resume: str | Path | None = None,
+             changes: dict[str, Any] | None = None) -> tuple[Path, Any]:
     """(folder, config) of a run: a fresh ``out_root/name/<stamp>`` with ``config.json`` written, or, with
-    ``resume`` = a previous run folder, that folder and the config saved in its ``checkpoint.pt``."""
+    ``resume`` = a previous run folder, that folder and the config saved in its ``checkpoint.pt`` with
+    ``changes`` (fields safe to change on resume, ``command.RESUME_SAFE``) applied and written to config.json."""
     if resume is None:
         out = results_dir(name, out_root)
         write_config(out, name, config)
@@ -89,7 +93,11 @@ def open_run(name: str, config: Any, out_root: str | Path = "results", resume: s
     saved = Checkpoint(Path(resume) / "checkpoint.pt").load()
     if saved is None:
         raise ValueError(f"resume = {str(resume)!r}: nothing to resume, no checkpoint.pt; allowed: a run folder with a checkpoint")
-    return reopen_run_folder(resume, name), saved["config"]
+    out, config = reopen_run_folder(resume, name), saved["config"]
+    if changes:
+        config = dataclasses.replace(config, **changes)
+        write_config(out, name, config)
+    return out, config
 
 
 def summary_table(rows: list[tuple[str, str]], title: str) -> str:

@@ -28,8 +28,6 @@ from typing import Any
 RUN_FILE = "run.json"
 #: Config fields added by the results layer (a job's own configuration never uses these names).
 RESERVED_CONFIG_KEYS = ("job", "provenance", "units")
-#: What ``units`` says in every config.json.
-UNITS = "SI (m, s, A, V, T, K, J, Hz) unless a field name carries its unit (e.g. _ns, _ua, _mt, _pj)"
 
 _open: dict[Path, float] = {}  # run folders this process works on -> session start (perf_counter)
 
@@ -138,9 +136,10 @@ def _start_session(path: Path, job: str) -> None:
 
 
 def write_config(folder: str | Path, job: str, config: Any) -> Path:
-    """config.json: the job's configuration (dataclasses, tensors allowed) plus ``job``, ``units`` and the
-    first session's ``provenance``."""
+    """config.json: the job's configuration (dataclasses, tensors allowed) plus ``job``, ``units`` (the unit of
+    every numeric field, ``experiments.units``) and the first session's ``provenance``."""
     from .common import _jsonable
+    from .units import config_units
 
     folder = Path(folder)
     data = _jsonable(config)
@@ -148,7 +147,7 @@ def write_config(folder: str | Path, job: str, config: Any) -> Path:
     if clash:
         raise ValueError(f"config fields {clash} are reserved by the results layer; allowed: other names")
     sessions = _read(folder / RUN_FILE).get("sessions") or [provenance()]
-    _write(folder / "config.json", {**(data if isinstance(data, dict) else {"config": data}), "job": job, "units": UNITS,
+    _write(folder / "config.json", {**(data if isinstance(data, dict) else {"config": data}), "job": job, "units": config_units(config, job),
                                     "provenance": sessions[0]})
     return folder / "config.json"
 

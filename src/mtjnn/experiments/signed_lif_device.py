@@ -26,6 +26,7 @@ from ..devices.signed_lif_fit import SignedLIFFit, fit_device, run_model
 from ..devices.signed_lif_macrospin import OrthogonalMTJ
 from ..validation import check_positive, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .records import Estimate
 from .results import write_config
 from .signed_lif_plots import plot_fi, plot_geometry, plot_traces
 
@@ -166,7 +167,8 @@ def run(config: SignedLIFDeviceConfig, out_root: str | Path = "results") -> dict
             counts.append(sign_errors(hot, bank) | {"spike_count_change": int(np.abs(hot.spikes).sum()) - int(np.abs(traces.spikes).sum())})
         rest = warm.run(torch.zeros(64, 200, dtype=torch.float64), config.clock, samples_per_clock=1, dt=config.dt, generator=gen)
         metrics["thermal"] = {"temperature_k": config.temperature, "trials": counts,
-                              "wrong_sign_fraction": sum(c["wrong_sign"] for c in counts) / max(sum(c["spikes"] for c in counts), 1),
+                              "wrong_sign_fraction": Estimate.proportion(sum(c["wrong_sign"] for c in counts) / max(sum(c["spikes"] for c in counts), 1),
+                                                                   sum(c["spikes"] for c in counts), over="spikes of all trials"),
                               "spontaneous_spikes_at_rest": int(np.abs(rest.spikes).sum()),
                               "rest_time_s": 64 * 200 * config.clock}
     bar.update()
@@ -214,7 +216,7 @@ def _summary_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
                                       f"{m['energy']['per_spike_sustained_1p5ic_j'] * 1e12:.2f} pJ (1.5 I_c sustained)"))
     if "thermal" in m:
         t = m["thermal"]
-        rows.append((f"thermal {t['temperature_k']:.0f} K", f"wrong-sign spikes {t['wrong_sign_fraction']:.4f}, "
+        rows.append((f"thermal {t['temperature_k']:.0f} K", f"wrong-sign spikes {t['wrong_sign_fraction'].mean:.4f}, "
                                                          f"spontaneous spikes at rest {t['spontaneous_spikes_at_rest']} in {t['rest_time_s'] * 1e9:.0f} ns"))
     if "geometry_map" in m:
         held = [p for p in m["geometry_map"] if p["signed_behaviour"]]

@@ -19,7 +19,7 @@ def plot_learning_curves(metrics: dict[str, Any], path: Path) -> None:
         epochs = run["history"]["epochs"]
         e = [r["epoch"] for r in epochs]
         ax.plot(e, [r["train_loss"] for r in epochs], "o-", ms=3, label=name)
-        bx.plot(e, [100 * r["val_acc"] for r in epochs], "o-", ms=3, label=f"{name} (test {100 * run['test_acc_final']:.1f} %)")
+        bx.plot(e, [100 * r["val_acc"] for r in epochs], "o-", ms=3, label=f"{name} (test {100 * run['test_acc_final'].mean:.1f} %)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
     bx.set_xlabel("epoch")

@@ -32,6 +32,7 @@ from ..physics.params import Macrospin
 from ..physics.timestep import DT_CHECKS
 from ..validation import check_choice, check_non_negative, check_positive, check_range
 from .common import pyplot, results_dir, save_json, seed_everything, summary_table
+from .records import Estimate
 from .results import write_config
 
 HISTOGRAM_BINS = 40  # bins of the switching-time histogram (figure and metrics.json)
@@ -121,7 +122,7 @@ def run(config: SwitchingConfig, out_root: str | Path = "results") -> dict:
     metrics = {
         "critical_current_sun_a": ic0,
         "current_over_ic0": config.current / ic0,
-        "switched_fraction": float(switched.double().mean()),
+        "switched_fraction": Estimate.of(switched.double(), over="junctions"),
         "switched_junctions": int(switched.sum()),
         **_time_statistics(times_ns),
         "final_resistance_mean_ohm": float(final_resistance.mean()),
@@ -141,7 +142,7 @@ def run(config: SwitchingConfig, out_root: str | Path = "results") -> dict:
     print(summary_table([
         ("critical current (Sun, 0 K)", f"{ic0 * 1e6:.1f} µA"),
         ("pulse", f"{config.current * 1e6:.1f} µA x {config.pulse * 1e9:.2f} ns  (I/Ic0 = {config.current / ic0:.2f})"),
-        ("switched", f"{metrics['switched_fraction'] * 100:.1f} % of {config.junctions}"),
+        ("switched", f"{metrics['switched_fraction'].mean * 100:.1f} % of {config.junctions}"),
         ("switch time", _time_text(metrics)),
         ("final resistance", f"{metrics['final_resistance_mean_ohm']:.1f} ohm"),
         ("speed", f"{metrics['junction_steps_per_s'] / 1e6:.1f} M junction-steps/s, {wall:.1f} s"),
@@ -150,22 +151,19 @@ def run(config: SwitchingConfig, out_root: str | Path = "results") -> dict:
     return metrics
 
 
-def _time_statistics(times_ns: np.ndarray) -> dict[str, float | None]:
-    """Mean, std and quantiles of the switching times (ns) of the junctions that switched (None if too few)."""
+def _time_statistics(times_ns: np.ndarray) -> dict[str, Estimate | float | None]:
+    """``switch_time`` (an ``Estimate`` in ns over the junctions that switched) and its quantiles (None if none switched)."""
     n = times_ns.size
     quantiles = np.quantile(times_ns, [0.1, 0.5, 0.9]) if n else [None] * 3
     return {
-        "switch_time_mean_ns": float(np.mean(times_ns)) if n else None,
-        "switch_time_std_ns": float(np.std(times_ns)) if n > 1 else None,
+        "switch_time": Estimate.of(times_ns, over="switched junctions", unit="ns"),
         **{f"switch_time_{name}_ns": None if q is None else float(q) for name, q in zip(("p10", "median", "p90"), quantiles)},
     }
 
 
 def _time_text(metrics: dict) -> str:
-    if metrics["switch_time_mean_ns"] is None:
-        return "-"
-    spread = "" if metrics["switch_time_std_ns"] is None else f" ± {metrics['switch_time_std_ns']:.3f} (std)"
-    return f"{metrics['switch_time_mean_ns']:.3f}{spread} ns"
+    t = metrics["switch_time"]
+    return "-" if t.mean is None else t.text(digits=3, unit="ns") + (" (mean ± std)" if t.std is not None else "")
 
 
 def _plot_trajectories(t: np.ndarray, m: np.ndarray, r: np.ndarray, config: SwitchingConfig, path: Path) -> None:

@@ -52,19 +52,15 @@ from ..nn.chain_classifier import (
 from ..nn.chain_software import STRICT_FIT
 from ..nn.mlp_baseline import FirstLayer, MLPConfig, train_mlp
 from ..validation import check_choice, check_range
-from .common import Checkpoint, results_dir, save_json, seed_everything, summary_table
+from .common import Checkpoint, results_dir, save_json, seed_everything
 from .results import reopen_run_folder, saved_config, write_config
 from .vowels_analysis import ceiling_analysis
 from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
+from .vowels_metrics import vowel_metrics, vowel_summary
+from .vowels_records import PAPER, PROTOCOLS, MacrospinSplit, ProtocolSplit, SplitRecord, TrainTest  # noqa: F401 (PAPER re-exported)
 
-#: ``paper``: our reading of the seed (its S3 preprocessing): the 26 input-map coefficients (and the MLPs'
-#: input layers) fitted once on all samples; cell table and thresholds (software), control currents (the
-#: ±10 uA rule) and the MLPs' output layers on each split's training part. ``strict``: everything on the
-#: training part, the map's regularization chosen by cross-validation inside it.
-PROTOCOLS = ("paper", "strict")
 #: "hillenbrand": the seed's data; "synthetic": Peterson & Barney (1952) means with talker/token spreads.
 CORPORA = ("hillenbrand", "synthetic")
-PAPER = {"chain_train": 0.966, "chain_test": 0.964, "mlp_47": 0.95, "energy_per_input_pj": "1 + 0.2 N"}
 
 
 @dataclass(frozen=True)
@@ -149,71 +145,67 @@ def _software(protocol: str, config: VowelsConfig, data, tr: np.ndarray, full: d
     return clf, info
 
 
-def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: dict, full: dict, gen: torch.Generator) -> dict:
-    """Everything measured on one split (plain numbers and small arrays); keys start with the protocol name."""
+def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: dict, full: dict, gen: torch.Generator) -> SplitRecord:
+    """Everything measured on one split (``vowels_records.SplitRecord``)."""
     x, y = data.features, data.labels
     i_sw = paper_switching_currents(config.n_devices)
     cold = _chain(CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse))
     hot = _chain(CompactSwitching(i_sw=i_sw, pulse=config.paper_pulse, temperature=config.temperature))
     rule = HardwareRuleConfig(steps=config.hardware_steps, step_current=config.step_current, seed=int(gen.initial_seed()))
-    out: dict = {}
+    protocols: dict[str, ProtocolSplit] = {}
+    mlp_params: dict[int, int] = {}
     models: dict = {}
     for protocol in PROTOCOLS:
         started = time.perf_counter()
         soft, info = _software(protocol, config, data, tr, full, int(gen.initial_seed()))
         clf, hist = train_hardware(soft, cold, x[tr], y[tr], rule, x[te], y[te])
-        out[f"{protocol}_time_training_s"] = time.perf_counter() - started
-        out[f"{protocol}_selection"] = info
+        time_training = time.perf_counter() - started
         tuned, _ = train_hardware(soft, cold, x[tr], y[tr], replace(rule, initial_control=None))
-        for name, model in (("software", soft), ("rule", clf), ("rule_from_software", tuned),
-                            ("rule_error_spare", replace(clf, spare="error"))):
-            out[f"{protocol}_{name}_train"] = float(model.accuracy(x[tr], y[tr], cold))
-            out[f"{protocol}_{name}_test"] = float(model.accuracy(x[te], y[te], cold))
-        out[f"{protocol}_rule_unowned_test"] = float((clf.table[clf.run(x[te], cold).configuration] < 0).double().mean())
-        out[f"{protocol}_curve_train"] = hist.train_accuracy.tolist()
-        out[f"{protocol}_curve_test"] = hist.test_accuracy.tolist()
+        accuracy = {name: TrainTest(float(model.accuracy(x[tr], y[tr], cold)), float(model.accuracy(x[te], y[te], cold)))
+                    for name, model in (("software", soft), ("rule", clf), ("rule_from_software", tuned),
+                                        ("rule_error_spare", replace(clf, spare="error")))}
+        unowned = float((clf.table[clf.run(x[te], cold).configuration] < 0).double().mean())
+        mlp_curves = {}
         for hidden in (1, 2):
             mlp = MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts, seed=int(gen.initial_seed()))
             layer = first_layer_from_record(full[f"mlp{hidden}"]) if protocol == "paper" else None
             res = train_mlp(x[tr], y[tr], x[te], y[te], mlp, groups=np.asarray(data.speakers)[tr], first_layer=layer)
-            out[f"{protocol}_mlp{hidden}_train"], out[f"{protocol}_mlp{hidden}_test"] = res.train_accuracy, res.test_accuracy
-            out[f"mlp{hidden}_params"] = res.n_parameters
-            out[f"{protocol}_mlp{hidden}_curve"] = [res.epochs.tolist(), res.test_curve.tolist()]
+            accuracy[f"mlp{hidden}"] = TrainTest(res.train_accuracy, res.test_accuracy)
+            mlp_params[hidden] = res.n_parameters
+            mlp_curves[hidden] = (res.epochs.tolist(), res.test_curve.tolist())
+        protocols[protocol] = ProtocolSplit(accuracy, time_training, info, unowned, hist.train_accuracy.tolist(),
+                                            hist.test_accuracy.tolist(), mlp_curves)
         models[protocol] = (soft, clf, hist)
     # the headline chain (paper protocol, rule from -500 uA) in detail, at 300 K and with LLGS junctions
     soft, clf, hist = models["paper"]
-    out["table"] = clf.table.tolist()
-    out["map_weight_a_per_hz"] = clf.input_map.weight.tolist()
-    out["map_bias_a"] = clf.input_map.bias.tolist()
-    out["switching_estimate_a"] = clf.switching_estimate.tolist()
-    out["control_a"] = clf.control.tolist()  # A, rows: input A, input B
-    out["curve_control"] = hist.control.tolist()
-    out["pred_test"] = clf.predict(x[te], cold).tolist()
-    out["true_test"] = y[te].tolist()
+    chain = {"table": clf.table.tolist(), "map_weight_a_per_hz": clf.input_map.weight.tolist(), "map_bias_a": clf.input_map.bias.tolist(),
+             "switching_estimate_a": clf.switching_estimate.tolist(), "control_a": clf.control.tolist()}  # A; rows: input A, input B
+    pred_test = clf.predict(x[te], cold).tolist()
     # 300 K, paper pulse width, Néel–Brown: as designed, and trained with the stochastic devices in the loop
-    out["thermal_deployed_test"] = _thermal_accuracy(clf, x[te], y[te], hot, config.thermal_trials, gen).tolist()
+    thermal = {"thermal_deployed_test": _thermal_accuracy(clf, x[te], y[te], hot, config.thermal_trials, gen).tolist()}
     hot_clf, hot_hist = train_hardware(soft, hot, x[tr], y[tr], rule, x[te], y[te], generator=gen)
-    out["thermal_rule_train"] = _thermal_accuracy(hot_clf, x[tr], y[tr], hot, config.thermal_trials, gen).tolist()
-    out["thermal_rule_test"] = _thermal_accuracy(hot_clf, x[te], y[te], hot, config.thermal_trials, gen).tolist()
-    out["thermal_curve_test"] = hot_hist.test_accuracy.tolist()
-    out["energy_paper_pulse_j"] = float(hot.energy(hot_clf.run(x, hot, gen)).mean())
+    thermal["thermal_rule_train"] = _thermal_accuracy(hot_clf, x[tr], y[tr], hot, config.thermal_trials, gen).tolist()
+    thermal["thermal_rule_test"] = _thermal_accuracy(hot_clf, x[te], y[te], hot, config.thermal_trials, gen).tolist()
+    thermal["thermal_curve_test"] = hot_hist.test_accuracy.tolist()
+    energy_paper_pulse = float(hot.energy(hot_clf.run(x, hot, gen)).mean())
     # macrospin fidelity: one engine call per input for all samples x junctions. "deployed": the classifier
     # trained on the compact model; "rule": the ±10 uA rule run with the LLGS junctions in the loop.
-    for label, chain in macro.items():
+    macrospin = {}
+    for label, llgs in macro.items():
         started = time.perf_counter()
-        res = clf.run(x, chain, gen)
-        out[f"{label}_time_s"] = time.perf_counter() - started
+        res = clf.run(x, llgs, gen)
+        elapsed = time.perf_counter() - started
         pred = clf.classify(res.configuration, clf.input_map(x)).numpy()
-        out[f"{label}_train"] = float(np.mean(pred[tr] == y[tr]))
-        out[f"{label}_test"] = float(np.mean(pred[te] == y[te]))
-        out[f"{label}_energy_j"] = float(chain.energy(res).mean())
-        out[f"{label}_agreement"] = float(np.mean(pred == clf.predict(x, cold).numpy()))
+        deployed = TrainTest(float(np.mean(pred[tr] == y[tr])), float(np.mean(pred[te] == y[te])))
+        energy, agreement = float(llgs.energy(res).mean()), float(np.mean(pred == clf.predict(x, cold).numpy()))
+        in_loop, loop_time = None, None
         if config.macrospin_rule:
             started = time.perf_counter()
-            _, mh = train_hardware(soft, chain, x[tr], y[tr], rule, x[te], y[te], generator=gen, eval_every=0)
-            out[f"{label}_rule_train"], out[f"{label}_rule_test"] = float(mh.train_accuracy[-1]), float(mh.test_accuracy[-1])
-            out[f"{label}_rule_time_s"] = time.perf_counter() - started
-    return out
+            _, mh = train_hardware(soft, llgs, x[tr], y[tr], rule, x[te], y[te], generator=gen, eval_every=0)
+            in_loop, loop_time = TrainTest(float(mh.train_accuracy[-1]), float(mh.test_accuracy[-1])), time.perf_counter() - started
+        macrospin[label] = MacrospinSplit(deployed, elapsed, energy, agreement, in_loop, loop_time)
+    return SplitRecord(protocols=protocols, mlp_params=mlp_params, chain=chain, curve_control=hist.control.tolist(), pred_test=pred_test,
+                       true_test=y[te].tolist(), thermal=thermal, energy_paper_pulse_j=energy_paper_pulse, macrospin=macrospin)
 
 
 def _sweeps(config: VowelsConfig, data, splits, gen: torch.Generator) -> dict:
@@ -311,11 +303,6 @@ def _saved_config(folder: Path) -> VowelsConfig:
     return VowelsConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-def _mean_std(values) -> tuple[float, float]:
-    arr = np.asarray(values, dtype=float)
-    return float(arr.mean()), float(arr.std())
-
-
 def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results", resume: str | Path | None = None) -> dict:
     """Run the experiment; write results under ``out_root/vowels/<stamp>`` (or continue ``resume``)."""
     from tqdm.auto import tqdm
@@ -365,9 +352,9 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
         ckpt.save(state)
     for i in tqdm(range(len(state["splits"]), config.splits), desc="vowels: splits", initial=len(state["splits"]), total=config.splits):
         split_gen = torch.Generator().manual_seed(config.seed * 1000 + i)
-        state["splits"].append(_split(config, data, *splits[i], macro_chains, state["full_data"], split_gen))
+        state["splits"].append(_split(config, data, *splits[i], macro_chains, state["full_data"], split_gen).to_json())  # flat on disk
         ckpt.save(state)
-    per = state["splits"]
+    per = [SplitRecord.from_json(p, PROTOCOLS) for p in state["splits"]]
     if config.sweep and "sweeps" not in state:
         state["sweeps"] = _sweeps(config, data, splits, torch.Generator().manual_seed(config.seed + 7))
         ckpt.save(state)
@@ -379,7 +366,7 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     if config.analysis and "analysis" not in state:
         state["analysis"] = ceiling_analysis(config, data, splits)
         ckpt.save(state)
-    metrics = _metrics(config, data, per, state)
+    metrics = vowel_metrics(config, data, per, state)
     save_json(out / "metrics.json", metrics)
     plot_confusion(per, data.vowels, out / "confusion.png")
     plot_switching_map(config, data, splits[0], per[0], out / "switching_map.png")
@@ -388,109 +375,6 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
         plot_robustness(state["sweeps"], out / "robustness.png")
     if "crosscheck" in state:
         plot_crosscheck(state["crosscheck"], out / "llgs_vs_neel_brown.png")
-    print(_summary(config, metrics, out))
+    print(vowel_summary(config, metrics, out))
     metrics["output_dir"] = str(out)
     return metrics
-
-
-def _metrics(config: VowelsConfig, data, per: list[dict], state: dict) -> dict:
-    keys = [f"{p}_{name}" for p in PROTOCOLS for name in ("software", "rule", "rule_from_software", "rule_error_spare", "mlp1", "mlp2")]
-    keys += ["macrospin_0k", "macrospin_300k", "macrospin_0k_rule", "macrospin_300k_rule"]
-    acc = {}
-    for k in keys:
-        if f"{k}_test" in per[0]:
-            acc[k] = {"train": _mean_std([p[f"{k}_train"] for p in per]), "test": _mean_std([p[f"{k}_test"] for p in per])}
-    acc["thermal_deployed"] = {"test": _mean_std([np.mean(p["thermal_deployed_test"]) for p in per]),
-                               "test_trial_std": float(np.mean([np.std(p["thermal_deployed_test"]) for p in per]))}
-    acc["thermal_rule"] = {"train": _mean_std([np.mean(p["thermal_rule_train"]) for p in per]),
-                           "test": _mean_std([np.mean(p["thermal_rule_test"]) for p in per]),
-                           "test_trial_std": float(np.mean([np.std(p["thermal_rule_test"]) for p in per]))}
-    n = config.n_devices
-    energy = {
-        "paper_estimate_per_input_j": (1 + 0.2 * n) * 1e-12,
-        "paper_estimate_per_classification_j": 2 * (1 + 0.2 * n) * 1e-12,
-        "read_per_classification_j": 2 * n * JunctionParams().read_energy,
-        "lut_per_classification_j": 10e-15,
-        "joule_paper_pulse_per_classification_j": _mean_std([p["energy_paper_pulse_j"] for p in per]),
-        "paper_pulse_s": config.paper_pulse,
-    }
-    if "macrospin_0k_energy_j" in per[0]:
-        energy["joule_macrospin_pulse_per_classification_j"] = _mean_std([p["macrospin_0k_energy_j"] for p in per])
-        energy["macrospin_pulse_s"] = config.macrospin_pulse
-    metrics = {
-        "paper": PAPER,
-        "data": {"corpus": config.corpus, "vowels": data.vowels, "group": config.group, "speakers": data.n_speakers, "samples": data.n_samples,
-                 "features": data.feature_names, "dropped_speakers": data.dropped_speakers},
-        "accuracy": acc,
-        "parameters": {"chain": 2 * len(data.feature_names) + 2 + 2 * n, "mlp_12_1_7": per[0]["mlp1_params"],
-                       "mlp_12_2_7": per[0]["mlp2_params"]},
-        "energy": energy,
-        "protocols": {"paper": "26 map coefficients (and the MLPs' input layers) fitted on all samples as preprocessing; "
-                               "thresholds + cell table (software), control currents (±10 uA rule) and MLP output layers "
-                               "on each split's training part",
-                      "strict": "everything on the training part; the map's regularization chosen by 3-fold "
-                                "cross-validation (by talker) inside it"},
-        "unowned_test_fraction": {pr: _mean_std([p[f"{pr}_rule_unowned_test"] for p in per]) for pr in PROTOCOLS},
-        "speed": {f"{pr}_training_s": _mean_std([p[f"{pr}_time_training_s"] for p in per]) for pr in PROTOCOLS},
-        "setup": state["setup"],
-        "full_data": {k: v for k, v in state["full_data"].items() if not k.startswith(("mlp1", "mlp2")) or k.endswith("accuracy")},
-        "per_split": [{k: v for k, v in p.items() if "curve" not in k and not k.startswith(("pred", "true"))} for p in per],
-    }
-    if "macrospin_0k_time_s" in per[0]:
-        metrics["speed"]["macrospin_eval_s"] = _mean_std([p["macrospin_0k_time_s"] for p in per])
-        metrics["macrospin_agreement_with_compact"] = _mean_std([p["macrospin_0k_agreement"] for p in per])
-    if "sweeps" in state:
-        sw = state["sweeps"]
-        metrics["variability"] = {str(s): {k: _mean_std(v) for k, v in d.items()} for s, d in sw["variability"].items()}
-        metrics["devices"] = {str(nn): {k: _mean_std(v) for k, v in d.items()} for nn, d in sw["devices"].items()}
-    if "crosscheck" in state:
-        metrics["llgs_vs_neel_brown"] = state["crosscheck"]
-    if "analysis" in state:
-        metrics["analysis"] = {k: {n: _mean_std(v) for n, v in d.items()} for k, d in state["analysis"].items()}
-    return metrics
-
-
-def _summary(config: VowelsConfig, m: dict, out: Path) -> str:
-    a = m["accuracy"]
-
-    def row(key: str) -> str:
-        d = a[key]
-        tr = f"train {d['train'][0] * 100:.1f} ± {d['train'][1] * 100:.1f} %  " if "train" in d else ""
-        return f"{tr}test {d['test'][0] * 100:.1f} ± {d['test'][1] * 100:.1f} %"
-
-    rows = [
-        ("data", f"{m['data']['speakers']} speakers x {len(m['data']['vowels'])} vowels ({','.join(m['data']['vowels'])}), "
-                 f"{config.splits} splits by {config.split_by}"),
-    ]
-    nf, nk = len(m["data"]["features"]), len(m["data"]["vowels"])
-    for pr in PROTOCOLS:
-        rows += [(f"[{pr}] chain, ±10 uA rule from -500 uA", row(f"{pr}_rule")),
-                 (f"[{pr}] chain, software fit", row(f"{pr}_software")),
-                 (f"[{pr}] chain, rule, unowned cells = errors", row(f"{pr}_rule_error_spare")),
-                 (f"[{pr}] MLP {nf}-2-{nk} ({m['parameters']['mlp_12_2_7']} params)", row(f"{pr}_mlp2")),
-                 (f"[{pr}] MLP {nf}-1-{nk} ({m['parameters']['mlp_12_1_7']} params)", row(f"{pr}_mlp1"))]
-    if "macrospin_0k" in a:
-        rows.append(("chain, macrospin 0 K", row("macrospin_0k")))
-    if "macrospin_0k_rule" in a:
-        rows.append(("chain, macrospin 0 K, rule in the loop", row("macrospin_0k_rule")))
-    if "macrospin_300k" in a:
-        rows.append((f"chain, macrospin {config.temperature:.0f} K ({config.macrospin_pulse * 1e9:.0f} ns)", row("macrospin_300k")))
-    if "macrospin_300k_rule" in a:
-        rows.append((f"chain, macrospin {config.temperature:.0f} K, rule in the loop", row("macrospin_300k_rule")))
-    rows += [
-        (f"chain, {config.temperature:.0f} K {config.paper_pulse * 1e9:.0f} ns, as designed", row("thermal_deployed")
-         + f"  (trial spread {a['thermal_deployed']['test_trial_std'] * 100:.1f})"),
-        (f"chain, {config.temperature:.0f} K {config.paper_pulse * 1e9:.0f} ns, rule in the loop", row("thermal_rule")
-         + f"  (trial spread {a['thermal_rule']['test_trial_std'] * 100:.1f})"),
-        ("paper", "chain 96.6 % train / 96.4 % test; MLP 47 params ~95 %"),
-        ("energy, paper estimate", f"{m['energy']['paper_estimate_per_classification_j'] * 1e12:.1f} pJ per classification "
-                                   f"({m['energy']['paper_estimate_per_input_j'] * 1e12:.1f} pJ per input)"),
-        (f"energy, I^2 R t at {config.paper_pulse * 1e9:.0f} ns", f"{m['energy']['joule_paper_pulse_per_classification_j'][0] * 1e12:.0f} pJ"
-                                                                    " per classification"),
-    ]
-    if "joule_macrospin_pulse_per_classification_j" in m["energy"]:
-        rows.append((f"energy, I^2 R t at {config.macrospin_pulse * 1e9:.0f} ns (LLGS)",
-                     f"{m['energy']['joule_macrospin_pulse_per_classification_j'][0] * 1e12:.1f} pJ per classification"))
-    rows += [("training time (software + rule)", ", ".join(f"{pr} {m['speed'][f'{pr}_training_s'][0]:.1f} s" for pr in PROTOCOLS)
-              + " per split"), ("results", str(out))]
-    return summary_table(rows, "mtjnn run vowels: MTJ-chain classifier (López et al. 2024)")

@@ -1,11 +1,13 @@
 """Figures of `mtjnn run vowels` (seed 002): confusion matrix, switching map, learning curves, robustness,
-LLGS vs Néel–Brown. Each function reads the plain per-split records written by ``experiments.vowels``."""
+LLGS vs Néel–Brown. Each function reads the per-split records (``vowels_records.SplitRecord``) of ``experiments.vowels``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+
+from .vowels_records import SplitRecord
 
 
 def _plt():
@@ -17,13 +19,13 @@ def _plt():
     return plt
 
 
-def plot_confusion(per: list[dict], vowels: tuple[str, ...], path: Path) -> None:
+def plot_confusion(per: list[SplitRecord], vowels: tuple[str, ...], path: Path) -> None:
     """Test-set confusion matrix of the chain (±10 uA rule, compact, 0 K), summed over the splits."""
     plt = _plt()
     k = len(vowels)
     mat = np.zeros((k, k + 1), dtype=int)
     for p in per:
-        for t, q in zip(p["true_test"], p["pred_test"]):
+        for t, q in zip(p.true_test, p.pred_test):
             mat[t, q if q >= 0 else k] += 1
     fig, ax = plt.subplots(figsize=(6.2, 5))
     ax.imshow(mat, cmap="Blues")
@@ -42,17 +44,18 @@ def plot_confusion(per: list[dict], vowels: tuple[str, ...], path: Path) -> None
     plt.close(fig)
 
 
-def plot_switching_map(config, data, split: tuple[np.ndarray, np.ndarray], rec: dict, path: Path) -> None:
+def plot_switching_map(config, data, split: tuple[np.ndarray, np.ndarray], rec: SplitRecord, path: Path) -> None:
     """Output class over the (I_A, I_B) plane (compact, 0 K) of split 0's trained chain, with the samples."""
     plt = _plt()
     from matplotlib.colors import ListedColormap
 
-    w = np.asarray(rec["map_weight_a_per_hz"])
-    b = np.asarray(rec["map_bias_a"])
-    theta = np.asarray(rec["switching_estimate_a"])[None, :] - np.asarray(rec["control_a"])  # (2, N) A
+    chain = rec.chain
+    w = np.asarray(chain["map_weight_a_per_hz"])
+    b = np.asarray(chain["map_bias_a"])
+    theta = np.asarray(chain["switching_estimate_a"])[None, :] - np.asarray(chain["control_a"])  # (2, N) A
     currents = data.features @ w.T + b  # (S, 2) A
     n = theta.shape[1]
-    lut = np.asarray(rec["table"])
+    lut = np.asarray(chain["table"])
     lo = min(currents.min(), theta.min()) - 50e-6
     hi = max(currents.max(), theta.max()) + 50e-6
     grid = np.linspace(lo, hi, 400)
@@ -86,15 +89,17 @@ def plot_switching_map(config, data, split: tuple[np.ndarray, np.ndarray], rec: 
     plt.close(fig)
 
 
-def plot_learning_curves(per: list[dict], path: Path) -> None:
+def plot_learning_curves(per: list[SplitRecord], path: Path) -> None:
     """±10 uA rule: accuracy vs step (mean ± std over splits), control currents of split 0, MLP curves."""
     plt = _plt()
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     ax = axes[0]
-    for key, label, color in (("paper_curve_train", "paper protocol, train (0 K)", "C0"), ("paper_curve_test", "paper protocol, test (0 K)", "C1"),
-                              ("strict_curve_test", "strict protocol, test (0 K)", "C2"),
-                              ("thermal_curve_test", "paper, test (300 K, rule in the loop)", "C3")):
-        arr = np.array([p[key] for p in per]) * 100
+    curves = (("paper protocol, train (0 K)", "C0", lambda p: p.protocols["paper"].curve_train),
+              ("paper protocol, test (0 K)", "C1", lambda p: p.protocols["paper"].curve_test),
+              ("strict protocol, test (0 K)", "C2", lambda p: p.protocols["strict"].curve_test),
+              ("paper, test (300 K, rule in the loop)", "C3", lambda p: p.thermal["thermal_curve_test"]))
+    for label, color, curve in curves:
+        arr = np.array([curve(p) for p in per]) * 100
         m, s = arr.mean(0), arr.std(0)
         steps = np.arange(arr.shape[1])
         ax.plot(steps, m, color=color, label=label)
@@ -103,7 +108,7 @@ def plot_learning_curves(per: list[dict], path: Path) -> None:
     ax.set_ylabel("recognition rate (%)")
     ax.set_title(f"±10 µA rule from I_C = -500 µA ({len(per)} splits)")
     ax.legend(fontsize=8)
-    ctrl = np.array(per[0]["curve_control"]) * 1e6  # (steps+1, 2, N)
+    ctrl = np.array(per[0].curve_control) * 1e6  # (steps+1, 2, N)
     ax = axes[1]
     for j, ls in ((0, "-"), (1, "--")):
         for i in range(ctrl.shape[2]):
@@ -115,11 +120,11 @@ def plot_learning_curves(per: list[dict], path: Path) -> None:
     ax = axes[2]
     for protocol, ls in (("paper", "-"), ("strict", ":")):
         for hidden, color in ((1, "C2"), (2, "k")):
-            epochs = np.array(per[0][f"{protocol}_mlp{hidden}_curve"][0])
-            arr = np.array([p[f"{protocol}_mlp{hidden}_curve"][1] for p in per]) * 100
+            epochs = np.array(per[0].protocols[protocol].mlp_curves[hidden][0])
+            arr = np.array([p.protocols[protocol].mlp_curves[hidden][1] for p in per]) * 100
             ax.plot(epochs, arr.mean(0), color=color, ls=ls,
-                    label=f"[{protocol}] MLP 12-{hidden}-7 ({per[0][f'mlp{hidden}_params']} params), test")
-        ax.axhline(np.mean([p[f"{protocol}_rule_test"] for p in per]) * 100, color="C1", ls="--" if protocol == "paper" else ":",
+                    label=f"[{protocol}] MLP 12-{hidden}-7 ({per[0].mlp_params[hidden]} params), test")
+        ax.axhline(np.mean([p.protocols[protocol].accuracy["rule"].test for p in per]) * 100, color="C1", ls="--" if protocol == "paper" else ":",
                    label=f"[{protocol}] MTJ chain (32 params), test")
     ax.set_xlabel("epoch (full batch)")
     ax.set_ylabel("recognition rate (%)")

@@ -26,6 +26,7 @@ from ..nn.spike_timing import SpikeTimingConfig, evaluate_layerwise, simulate_la
 from ..nn.xor_training import INITS, TrainConfig, XorTask, train_xor
 from ..validation import check_choice, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .records import Estimate
 from .results import write_config
 
 
@@ -84,14 +85,15 @@ def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
         "init": train.init,
         "init_ranges_v_per_v": {name: list(bounds) for name, bounds in ranges.items()},
         "epochs_to_converge": conv.tolist(),
-        "converged_within_30_epochs": float(ok.double().mean()),
-        "converged_at_all": float((conv >= 0).double().mean()),
+        "converged_within_30_epochs": Estimate.of(ok.double(), over="initialisations"),
+        "converged_at_all": Estimate.of((conv >= 0).double(), over="initialisations"),
         "median_epochs_to_converge": float(conv[conv >= 0].double().median()) if bool((conv >= 0).any()) else None,
         "median_epochs_to_converge_within_30": median,
         "simulated_time_per_epoch_s": epoch_time,
         "simulated_time_30_epochs_s": 30 * epoch_time,
         "simulated_time_to_converge_median_s": None if not bool((conv >= 0).any()) else float(conv[conv >= 0].double().median()) * epoch_time,
-        "energy_per_inference_j_mean": float(energy[conv >= 0].mean()) if bool((conv >= 0).any()) else float(energy.mean()),
+        "energy_per_inference": Estimate.of(energy[conv >= 0] if bool((conv >= 0).any()) else energy,
+                                            over="converged networks x patterns (all networks if none converged)", unit="J"),
         "energy_per_inference_j_max": float(energy.max()),
         "peak_power_w_max": float(peak_power.max()),
         "final_output_times_s": torch.where(out_ref.spiked[..., -1], out_ref.time[..., -1], torch.nan).tolist(),
@@ -107,7 +109,7 @@ def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
         compact = evaluate_layerwise(res.wh[sel], res.wo[sel], times, net, fidelity="compact", dt=config.macrospin_dt)
         metrics["macrospin_check"] = {
             "networks": int(sel.numel()),
-            "all_correct_fraction": float(task.correct(macro, labels).all(1).double().mean()),
+            "all_correct_fraction": Estimate.of(task.correct(macro, labels).all(1).double(), over="converged networks"),
             "max_output_time_difference_s": float((macro.time[..., -1] - compact.time[..., -1]).abs().max()),
             "wall_time_s": time.perf_counter() - t0,
         }
@@ -121,16 +123,16 @@ def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
     init_text = ", ".join(f"{labels_w[name]} [{lo:g}, {hi:g}]" for name, (lo, hi) in ranges.items())
     rows = [
         ("initialisation", f"{train.init}: uniform, {init_text} V/V; each trained once (no restarts)"),
-        ("converged (all 4 correct)", f"{ok.sum()}/{config.inits} within 30 epochs ({metrics['converged_within_30_epochs'] * 100:.0f} %); source: ~30 epochs"),
+        ("converged (all 4 correct)", f"{ok.sum()}/{config.inits} within 30 epochs ({metrics['converged_within_30_epochs'].mean * 100:.0f} %); source: ~30 epochs"),
         ("epochs to converge", f"median {median} (of those within 30), per init {conv.tolist()}"),
         ("simulated time per epoch", f"{epoch_time * 1e9:.0f} ns (4 windows of {net.window * 1e9:.0f} ns); 30 epochs = {30 * epoch_time * 1e6:.2f} us (source: < 2 us)"),
-        ("energy per inference", f"{metrics['energy_per_inference_j_mean'] * 1e15:.1f} fJ (3 neurons, supply V_DD I); peak power {metrics['peak_power_w_max'] * 1e6:.0f} uW"),
+        ("energy per inference", f"{metrics['energy_per_inference'].mean * 1e15:.1f} fJ (3 neurons, supply V_DD I); peak power {metrics['peak_power_w_max'] * 1e6:.0f} uW"),
         ("coding", f"inputs 1 = {task.t0 * 1e9:.1f} ns, 0 = {(task.t0 + task.delay) * 1e9:.1f} ns; XOR = 1 -> output {task.xor_one} ({task.t_late * 1e9 if task.xor_one == 'late' else task.t_early * 1e9:.1f} ns), boundary {task.boundary * 1e9:.2f} ns"),
         ("training wall time", f"{wall:.1f} s for {config.inits} initialisations (batched)"),
     ]
     if "macrospin_check" in metrics:
         mc = metrics["macrospin_check"]
-        rows.append(("macrospin re-evaluation", f"{mc['all_correct_fraction'] * 100:.0f} % of {mc['networks']} trained networks still correct; max |dt_out| = {mc['max_output_time_difference_s'] * 1e12:.0f} ps"))
+        rows.append(("macrospin re-evaluation", f"{mc['all_correct_fraction'].mean * 100:.0f} % of {mc['networks']} trained networks still correct; max |dt_out| = {mc['max_output_time_difference_s'] * 1e12:.0f} ps"))
     rows.append(("results", str(out)))
     print(summary_table(rows, "mtjnn run xor: three SV/MTJ-nMOS neurons, spike-timing gradients"))
     metrics["output_dir"] = str(out)

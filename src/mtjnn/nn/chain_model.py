@@ -11,19 +11,20 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from ..devices.mtj import MTJ
 from ..validation import check_choice, check_range
 
 
 class ChainLike(Protocol):
-    """What the classifier needs of a chain, a typing Protocol (not instantiable): the class to build is
-    ``mtjnn.circuits.series_chain.SeriesChain``, which provides it (``nn`` does not import ``circuits``): its junctions and ``apply(i_a, i_b, control, generator)``
+    """What the classifier and the ±ΔI rule call on a chain, a typing Protocol (not instantiable; the class
+    to build is ``mtjnn.circuits.series_chain.SeriesChain``, with junctions of any ``SwitchingModel``):
+    ``n_devices`` N, ``n_realisations`` D (0 for one chain) and ``apply(i_a, i_b, control, generator)``
     returning an output with ``configuration``, ``n_a``, ``n_b``, ``switched_a``, ``switched_b``."""
-
-    device: MTJ
 
     @property
     def n_devices(self) -> int: ...
+
+    @property
+    def n_realisations(self) -> int: ...
 
     def apply(self, i_a: torch.Tensor, i_b: torch.Tensor, control: torch.Tensor, generator: torch.Generator | None = None) -> Any: ...
 
@@ -152,7 +153,7 @@ class ChainClassifier:
             raise ValueError(f"chain has {chain.n_devices} junctions; allowed: {self.n_devices} (as trained)")
         currents = self.input_map(features)
         control = self.control
-        d = _realisations(chain)
+        d = chain.n_realisations
         if d and control.ndim == 2:
             control = control.expand(d, 2, self.n_devices)
         return chain.apply(currents[:, 0], currents[:, 1], control, generator)
@@ -174,8 +175,3 @@ class ChainClassifier:
         labels = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
         return (self.predict(features, chain, generator) == labels).to(torch.float64).mean(-1)
 
-
-def _realisations(chain: ChainLike) -> int:
-    sw = chain.device.switching
-    params = sw.i_sw if sw.fidelity == "compact" else sw.anisotropy_field
-    return int(params.shape[0]) if params.ndim == 2 else 0

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..validation import check_range
-from .chain_model import ChainClassifier, ChainLike, _realisations
+from .chain_model import ChainClassifier, ChainLike
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def train_hardware(
     """
     check_range("eval_every", eval_every, 0, 1_000_000)
     y_train = np.asarray(y_train, dtype=np.int64)
-    d = _realisations(chain)
+    d = chain.n_realisations
     control = classifier.control if config.initial_control is None else torch.full((2, classifier.n_devices), config.initial_control)
     control = control.to(torch.float64)
     if d and control.ndim == 2:

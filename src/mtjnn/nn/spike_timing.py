@@ -2,9 +2,10 @@
 
 Network (SEEDS_SPEC 2.5): I data inputs plus one always-early bias input -> H hidden neurons -> one
 output neuron; the output also receives the bias. Every input is a single spike (time coding: early =
-logical 1, late = logical 0); every neuron is the SV/MTJ-nMOS circuit of ``circuits.neuron_circuit``
-(compact pendulum + level-1 nMOS), and each neuron forwards its *first* spike only (a one-shot pulse
-generator per pattern window: absolute refraction at the network level).
+logical 1, late = logical 0); every neuron is, by default, the SV/MTJ-nMOS circuit of
+``circuits.neuron_circuit`` (compact pendulum + level-1 nMOS) -- any ``devices.protocol.NeuronModel``
+fits (``SpikeTimingConfig.circuit``; e.g. ``circuits.theta_neuron``) -- and each neuron forwards its
+*first* spike only (a one-shot pulse generator per pattern window: absolute refraction at the network level).
 
 Synapse = voltage-controlled amplifier: a spike at t_f of a presynaptic neuron is shaped into the
 alpha pulse k(t - t_f) = (u/tau) exp(1 - u/tau), u = t - t_f > 0 (peak 1 V at u = tau), and the gate of
@@ -28,7 +29,8 @@ from typing import NamedTuple
 
 import torch
 
-from ..circuits.neuron_circuit import CircuitState, NeuronCircuitParams, circuit_step
+from ..circuits.neuron_circuit import NeuronCircuitParams
+from ..devices.protocol import NeuronModel
 from ..validation import check_choice, check_finite, check_range
 
 BACKENDS = ("auto", "torch", "fused")
@@ -44,7 +46,9 @@ class SpikeTimingConfig:
         kernel_tau: alpha-kernel time constant of the synaptic pulse, s, in (0, 10 ns].
         window: simulated time per pattern, s, in (0, 1 us].
         dt: RK4 step, s, in (0, 100 ps]; ``window`` must be a multiple.
-        circuit: the neuron circuit (shared by all neurons).
+        circuit: the neuron shared by all neurons, any ``devices.protocol.NeuronModel`` (default the
+            SV/MTJ-nMOS circuit; ``circuits.theta_neuron.ThetaNeuronParams`` is a second one). The fused
+            backend exists for the SV/MTJ-nMOS circuit; other neurons run on the torch backend.
     """
 
     n_inputs: int = 2
@@ -52,7 +56,7 @@ class SpikeTimingConfig:
     kernel_tau: float = 0.25e-9
     window: float = 5e-9
     dt: float = 25e-12
-    circuit: NeuronCircuitParams = field(default_factory=NeuronCircuitParams)
+    circuit: NeuronModel = field(default_factory=NeuronCircuitParams)
 
     def __post_init__(self) -> None:
         check_range("n_inputs", self.n_inputs, 1, 16)
@@ -62,8 +66,8 @@ class SpikeTimingConfig:
         check_range("dt", self.dt, 0.0, 100e-12, low_inclusive=False, unit="s")
         if abs(self.steps * self.dt - self.window) > 1e-6 * self.window:
             raise ValueError(f"window = {self.window!r} s is not a multiple of dt = {self.dt!r} s; allowed: integer multiples")
-        if not isinstance(self.circuit, NeuronCircuitParams):
-            raise ValueError(f"circuit = {self.circuit!r}; allowed: a NeuronCircuitParams")
+        if not isinstance(self.circuit, NeuronModel):
+            raise ValueError(f"circuit = {self.circuit!r}; allowed: a NeuronModel (e.g. NeuronCircuitParams, ThetaNeuronParams)")
 
     @property
     def steps(self) -> int:
@@ -77,8 +81,9 @@ class SpikeTimingConfig:
 
 class NetworkOutput(NamedTuple):
     """Per (network N, pattern P, neuron [hidden..., output]): first-spike ``time`` (s; the window end
-    if none), ``spiked`` (bool), ``max_phase`` max(-phi) up to the first spike (rad; >= pi/2 if it
-    spiked) and ``max_gate``, the largest gate voltage (V, sampled at the steps) up to the first spike.
+    if none), ``spiked`` (bool), ``max_phase`` the maximum of the neuron's ``phase`` up to the first spike
+    (>= its ``spike_phase`` if it spiked; max(-phi) in rad, pi/2 at a spike, for the SV/MTJ-nMOS neuron)
+    and ``max_gate``, the largest gate voltage (V, sampled at the steps) up to the first spike.
     ``time``, ``max_phase`` and ``max_gate`` are differentiable in the weights."""
 
     time: torch.Tensor
@@ -117,17 +122,18 @@ def forward(
         wo: (N, H + 1) output weights ([hidden..., bias]).
         input_times: (P, I + 1) input spike times, s (last column: the bias spike).
         config: network settings.
-        backend: "torch" (autograd reference), "fused" (numba + forward sensitivities) or "auto" (fused).
+        backend: "torch" (autograd reference, any neuron), "fused" (numba + forward sensitivities, for the
+            neurons ``spike_timing_fused.supports``) or "auto" (fused where supported, else torch).
     """
-    check_choice("backend", backend, BACKENDS)
-    check_network_inputs(wh, wo, input_times, config)
-    if backend == "torch":
-        return _forward_torch(wh, wo, input_times, config)[0]
     from . import spike_timing_fused
 
-    if not spike_timing_fused.AVAILABLE:  # pragma: no cover
-        if backend == "fused":
-            raise ImportError("numba is not installed; use backend='torch'")
+    check_choice("backend", backend, BACKENDS)
+    check_network_inputs(wh, wo, input_times, config)
+    fused = spike_timing_fused.supports(config.circuit)
+    if backend == "fused" and not fused:
+        raise ValueError(f"backend = 'fused' for a {type(config.circuit).__name__} neuron; allowed: 'torch' or 'auto' "
+                         "(the fused kernel exists for NeuronCircuitParams)")
+    if backend == "torch" or not fused:
         return _forward_torch(wh, wo, input_times, config)[0]
     time, max_phase, max_gate, spiked = _FusedNetwork.apply(wh, wo, input_times, config)
     return NetworkOutput(time, spiked, max_phase, max_gate)
@@ -179,8 +185,7 @@ class _FusedNetwork(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, wh, wo, input_times, config):  # type: ignore[override]
-        from ..circuits.neuron_circuit_fused import fused_constants
-        from .spike_timing_fused import run_network
+        from .spike_timing_fused import fused_constants, run_network
 
         out = run_network(
             wh.detach().cpu().double().numpy(), wo.detach().cpu().double().numpy(), input_times.detach().cpu().double().numpy(),
@@ -206,16 +211,24 @@ class _FusedNetwork(torch.autograd.Function):
 
 
 class NetworkTrace(NamedTuple):
-    """Recorded run of ``simulate_network`` (torch reference): ``times`` (S,) s; ``v_gate``, ``current``
-    (A), ``phi`` (rad), ``mz`` as (S, N, P, H + 1); ``energy`` (N, P) supply energy of all neurons per
-    pattern (J)."""
+    """Recorded run of ``simulate_network`` (torch reference): ``times`` (S,) s; ``v_gate`` (V), ``current``
+    (A) as (S, N, P, H + 1); ``state`` the neuron's state NamedTuple with every field (S, N, P, H + 1);
+    ``energy`` (N, P) supply energy of all neurons per pattern (J). ``phi`` and ``mz`` are the state's
+    fields of the SV/MTJ-nMOS neuron."""
 
     times: torch.Tensor
     v_gate: torch.Tensor
     current: torch.Tensor
-    phi: torch.Tensor
-    mz: torch.Tensor
+    state: NamedTuple
     energy: torch.Tensor
+
+    @property
+    def phi(self) -> torch.Tensor:
+        return self.state.phi
+
+    @property
+    def mz(self) -> torch.Tensor:
+        return self.state.mz
 
 
 def simulate_network(
@@ -230,18 +243,18 @@ def simulate_network(
 def _forward_torch(
     wh: torch.Tensor, wo: torch.Tensor, input_times: torch.Tensor, config: SpikeTimingConfig, record: bool = False
 ) -> tuple[NetworkOutput, NetworkTrace | None]:
-    circuit, dt, tau = config.circuit, config.dt, config.kernel_tau
+    neuron, dt, tau = config.circuit, config.dt, config.kernel_tau
     n_net, n_hid = wh.shape[0], config.n_hidden
     n_pat = input_times.shape[0]
     dtype = wh.dtype
     tin = input_times.to(dtype)
     zero = torch.zeros(n_net, n_pat, n_hid + 1, dtype=dtype)
-    state = CircuitState(zero, zero.clone(), zero.clone(), zero.clone())
+    state = neuron.rest(tuple(zero.shape), dtype)
     t_first = torch.full((n_net, n_pat, n_hid + 1), config.window, dtype=dtype)
     has = torch.zeros(n_net, n_pat, n_hid + 1, dtype=torch.bool)
     max_phase = zero.clone()
     max_gate = torch.full_like(zero, -1e300)
-    rec: dict[str, list[torch.Tensor]] = {"v": [], "i": [], "phi": [state.phi], "mz": [state.mz]}
+    rec: dict[str, list] = {"v": [], "i": [], "state": [state]}
     energy = torch.zeros(n_net, n_pat, dtype=dtype)
     for k in range(config.steps):
         t = k * dt
@@ -254,24 +267,24 @@ def _forward_torch(
             v_out = (wo[:, None, :n_hid] * k_hid).sum(-1) + wo[:, None, n_hid] * k_in[None, :, -1]
             volts.append(torch.cat([v_hid, v_out[..., None]], -1))
         max_gate = torch.where(has, max_gate, torch.maximum(max_gate, volts[0]))
-        state, out = circuit_step(state, (volts[0], volts[1], volts[2]), circuit, t, dt)
+        state, out = neuron.step(state, (volts[0], volts[1], volts[2]), t, dt)
         new = (out.polarity != 0) & ~has
         t_first = torch.where(new, out.time, t_first)
-        max_phase = torch.where(has, max_phase, torch.maximum(max_phase, -state.phi))
+        max_phase = torch.where(has, max_phase, torch.maximum(max_phase, neuron.phase(state)))
         has = has | new
         if record:
             rec["v"].append(volts[0])
             rec["i"].append(out.current)
-            rec["phi"].append(state.phi)
-            rec["mz"].append(state.mz)
-            energy = energy + circuit.v_dd * out.charge.sum(-1)
+            rec["state"].append(state)
+            energy = energy + neuron.supply_voltage * out.charge.sum(-1)
     output = NetworkOutput(t_first, has, max_phase, max_gate)
     if not record:
         return output, None
     rec["v"].append(volts[2])
     rec["i"].append(out.current)
     times = dt * torch.arange(config.steps + 1, dtype=dtype)
-    trace = NetworkTrace(times, torch.stack(rec["v"]), torch.stack(rec["i"]), torch.stack(rec["phi"]), torch.stack(rec["mz"]), energy)
+    states = type(state)(*(torch.stack(field) for field in zip(*rec["state"])))
+    trace = NetworkTrace(times, torch.stack(rec["v"]), torch.stack(rec["i"]), states, energy)
     return output, trace
 
 
@@ -299,11 +312,14 @@ def simulate_layerwise(
     gate only on the hidden first spikes. With ``fidelity="macrospin"`` every neuron is the full LLGS
     macrospin (the same circuit around it), so a network trained on the compact model is checked against
     the physics; with "compact" the fused circuit kernel gives traces and supply energies quickly.
-    ``max_phase``/``max_gate`` are not computed (zeros). No autograd.
+    ``max_phase``/``max_gate`` are not computed (zeros). No autograd. Needs the SV/MTJ-nMOS neuron.
     """
     from ..circuits.neuron_circuit import simulate_circuit
 
     check_network_inputs(wh, wo, input_times, config)
+    if not isinstance(config.circuit, NeuronCircuitParams):
+        raise ValueError(f"circuit is a {type(config.circuit).__name__}; allowed: NeuronCircuitParams (the layerwise "
+                         "re-simulation runs the SV/MTJ-nMOS circuit; use simulate_network for other neurons)")
     dt = dt or config.dt
     n_net, n_hid = wh.shape[0], config.n_hidden
     n_pat = input_times.shape[0]

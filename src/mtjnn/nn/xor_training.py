@@ -7,7 +7,6 @@ each with its own Adam moments, and a network stops updating once it classifies 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -212,8 +211,8 @@ def spike_time_loss(
             f"wh, wo and input_times are required for revive = {train.revive!r}, bias_weight = {train.bias_weight!r}; "
             "allowed without them: revive = 'max_gate' and bias_weight = 0"
         )
-    half = 0.5 * math.pi
-    v_open = config.circuit.nmos.vt + 0.05
+    half = config.circuit.spike_phase  # pi/2 rad for the SV/MTJ-nMOS neuron
+    v_open = config.circuit.gate_threshold + 0.05
     if train.revive == "data_peaks":
         gates, valid = data_pulse_gates(wh, wo, out, input_times, config)
         deficit = ((v_open - gates).clamp_min(0.0) * valid).sum(-1) / valid.sum(-1).clamp_min(1)

@@ -1,0 +1,135 @@
+"""Typed per-split records of `mtjnn run vowels` (issues 11/12): what ``experiments.vowels`` measures on one split
+and hands to its metrics, figures and checkpoint.
+
+On disk (``checkpoint.pt`` and ``metrics.json``'s ``per_split``) a split is the flat dict it has always been
+(keys such as ``"paper_rule_test"``, ``"macrospin_0k_energy_j"``): ``SplitRecord.to_json`` writes it and
+``SplitRecord.from_json`` reads it, so checkpoints written before these records existed resume unchanged.
+Units: accuracies are fractions, times s, energies J, currents A, map weights A/Hz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: ``paper``: our reading of the seed (its S3 preprocessing): the 26 input-map coefficients (and the MLPs'
+#: input layers) fitted once on all samples; cell table and thresholds (software), control currents (the
+#: ±10 uA rule) and the MLPs' output layers on each split's training part. ``strict``: everything on the
+#: training part, the map's regularization chosen by cross-validation inside it.
+PROTOCOLS = ("paper", "strict")
+#: The seed's numbers (López et al. 2024).
+PAPER = {"chain_train": 0.966, "chain_test": 0.964, "mlp_47": 0.95, "energy_per_input_pj": "1 + 0.2 N"}
+#: Models trained per protocol; their train/test accuracies are ``<protocol>_<model>_{train,test}`` on disk.
+PROTOCOL_MODELS = ("software", "rule", "rule_from_software", "rule_error_spare", "mlp1", "mlp2")
+#: Fields of the headline chain (paper protocol, rule from -500 uA) kept per split.
+CHAIN_FIELDS = ("table", "map_weight_a_per_hz", "map_bias_a", "switching_estimate_a", "control_a")
+#: Per-trial thermal accuracies and curves kept per split (lists).
+THERMAL_FIELDS = ("thermal_deployed_test", "thermal_rule_train", "thermal_rule_test", "thermal_curve_test")
+MLP_HIDDEN = (1, 2)
+
+
+@dataclass(frozen=True)
+class TrainTest:
+    """Accuracy (fraction) on a split's training and test parts."""
+
+    train: float
+    test: float
+
+
+@dataclass(frozen=True)
+class ProtocolSplit:
+    """One protocol (``vowels.PROTOCOLS``) on one split: accuracies of ``PROTOCOL_MODELS``, the rule's learning
+    curves, the fraction of test samples in unowned cells, the MLP test curves {hidden: (epochs, accuracy)}."""
+
+    accuracy: Mapping[str, TrainTest]
+    time_training_s: float
+    selection: Mapping[str, Any]
+    rule_unowned_test: float
+    curve_train: list[float]
+    curve_test: list[float]
+    mlp_curves: Mapping[int, tuple[list[int], list[float]]]
+
+
+@dataclass(frozen=True)
+class MacrospinSplit:
+    """The headline chain evaluated with LLGS junctions (``label`` macrospin_0k / macrospin_300k): deployed as
+    trained on the compact model, and (``rule``) re-trained with the ±10 uA rule with the junctions in the loop."""
+
+    accuracy: TrainTest
+    time_s: float
+    energy_j: float
+    agreement: float
+    rule: TrainTest | None = None
+    rule_time_s: float | None = None
+
+
+@dataclass(frozen=True)
+class SplitRecord:
+    """Everything measured on one split."""
+
+    protocols: Mapping[str, ProtocolSplit]
+    mlp_params: Mapping[int, int]
+    chain: Mapping[str, Any]  # CHAIN_FIELDS of the headline classifier (plain lists)
+    curve_control: list
+    pred_test: list[int]
+    true_test: list[int]
+    thermal: Mapping[str, list[float]]  # THERMAL_FIELDS
+    energy_paper_pulse_j: float
+    macrospin: Mapping[str, MacrospinSplit]
+
+    def accuracy(self, key: str) -> TrainTest | None:
+        """Train/test accuracy of ``"<protocol>_<model>"``, ``"<macrospin label>"`` or ``"<label>_rule"``."""
+        for protocol, rec in self.protocols.items():
+            if key.startswith(protocol + "_") and key[len(protocol) + 1:] in rec.accuracy:
+                return rec.accuracy[key[len(protocol) + 1:]]
+        if key in self.macrospin:
+            return self.macrospin[key].accuracy
+        if key.endswith("_rule") and key[:-5] in self.macrospin:
+            return self.macrospin[key[:-5]].rule
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """The flat on-disk dict (checkpoint and metrics.json)."""
+        out: dict[str, Any] = {}
+        for p, rec in self.protocols.items():
+            out[f"{p}_time_training_s"] = rec.time_training_s
+            out[f"{p}_selection"] = dict(rec.selection)
+            for model, acc in rec.accuracy.items():
+                out[f"{p}_{model}_train"], out[f"{p}_{model}_test"] = acc.train, acc.test
+            out[f"{p}_rule_unowned_test"] = rec.rule_unowned_test
+            out[f"{p}_curve_train"], out[f"{p}_curve_test"] = list(rec.curve_train), list(rec.curve_test)
+            for h, (epochs, curve) in rec.mlp_curves.items():
+                out[f"{p}_mlp{h}_curve"] = [list(epochs), list(curve)]
+        for h, n in self.mlp_params.items():
+            out[f"mlp{h}_params"] = n
+        out.update({k: self.chain[k] for k in CHAIN_FIELDS})
+        out.update(curve_control=self.curve_control, pred_test=self.pred_test, true_test=self.true_test)
+        out.update({k: self.thermal[k] for k in THERMAL_FIELDS})
+        out["energy_paper_pulse_j"] = self.energy_paper_pulse_j
+        for label, m in self.macrospin.items():
+            out.update({f"{label}_time_s": m.time_s, f"{label}_train": m.accuracy.train, f"{label}_test": m.accuracy.test,
+                        f"{label}_energy_j": m.energy_j, f"{label}_agreement": m.agreement})
+            if m.rule is not None:
+                out.update({f"{label}_rule_train": m.rule.train, f"{label}_rule_test": m.rule.test, f"{label}_rule_time_s": m.rule_time_s})
+        return out
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any], protocols: tuple[str, ...] = PROTOCOLS) -> SplitRecord:
+        """Inverse of ``to_json`` (also reads checkpoints written before the records existed)."""
+        recs = {}
+        for p in protocols:
+            recs[p] = ProtocolSplit(
+                accuracy={m: TrainTest(d[f"{p}_{m}_train"], d[f"{p}_{m}_test"]) for m in PROTOCOL_MODELS},
+                time_training_s=d[f"{p}_time_training_s"], selection=d[f"{p}_selection"], rule_unowned_test=d[f"{p}_rule_unowned_test"],
+                curve_train=d[f"{p}_curve_train"], curve_test=d[f"{p}_curve_test"],
+                mlp_curves={h: (d[f"{p}_mlp{h}_curve"][0], d[f"{p}_mlp{h}_curve"][1]) for h in MLP_HIDDEN})
+        macro = {}
+        for label in ("macrospin_0k", "macrospin_300k"):
+            if f"{label}_test" in d:
+                rule = TrainTest(d[f"{label}_rule_train"], d[f"{label}_rule_test"]) if f"{label}_rule_test" in d else None
+                macro[label] = MacrospinSplit(TrainTest(d[f"{label}_train"], d[f"{label}_test"]), d[f"{label}_time_s"], d[f"{label}_energy_j"],
+                                              d[f"{label}_agreement"], rule, d.get(f"{label}_rule_time_s"))
+        return cls(protocols=recs, mlp_params={h: d[f"mlp{h}_params"] for h in MLP_HIDDEN}, chain={k: d[k] for k in CHAIN_FIELDS},
+                   curve_control=d["curve_control"], pred_test=d["pred_test"], true_test=d["true_test"],
+                   thermal={k: d[k] for k in THERMAL_FIELDS}, energy_paper_pulse_j=d["energy_paper_pulse_j"], macrospin=macro)
