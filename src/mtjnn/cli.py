@@ -400,6 +400,8 @@ def sweep_switching_cmd(
     relax_ns: float = typer.Option(2.0, help="Zero-current time after the longest pulse before the state is read, ns."),
     seed: int = typer.Option(0, help="Sweep seed; every task's noise derives from it."),
     points_per_task: int = typer.Option(16, help="Task size in points x trials junctions (one batched simulation)."),
+    device: list[str] = typer.Option([], help="Device override NAME=VALUE in SI units (repeatable), e.g. field=0, alpha=0.02; "
+                                             "names: field, length, width, thickness, ms, alpha, eta."),
     wer_floor: float = typer.Option(0.0, help="Adaptive write-error-rate rounds down to this WER (e.g. 1e-4); 0: off."),
     max_trials: int = typer.Option(200_000, help="Most trials per point over all adaptive rounds."),
     max_rounds: int = typer.Option(8, help="Most adaptive rounds after the first."),
@@ -418,9 +420,42 @@ def sweep_switching_cmd(
     if resume is None:
         spec = SweepSpec(currents=parse_range("currents_ua", currents_ua, 1e-6), pulses=parse_range("pulses_ns", pulses_ns, 1e-9),
                          temperature=temperature, trials=trials, dt=dt_ps * 1e-12, relax=relax_ns * 1e-9, seed=seed,
-                         points_per_task=points_per_task, wer_floor=wer_floor, max_trials=max_trials, max_rounds=max_rounds)
+                         points_per_task=points_per_task, wer_floor=wer_floor, max_trials=max_trials, max_rounds=max_rounds,
+                         device=tuple(_device_override(text) for text in device))
     run(spec, out, scheduler=None if scheduler == "none" else scheduler, workers=workers, resume=resume,
         connect_timeout=connect_timeout, progress=True)
+
+
+@sweep_app.command("robustness", cls=MtjnnCommand)
+def sweep_robustness_cmd(
+    task: str = typer.Argument(..., help="The trained network: vowels (the MTJ chain of `mtjnn run vowels`)."),
+    sigmas_pct: str = typer.Option("0:20:9", help="Relative threshold spread in % as START:STOP:COUNT (or one value)."),
+    temperatures: str = typer.Option("0,300", help="Temperatures in K, comma-separated (0: noise-free switching)."),
+    draws: int = typer.Option(200, help="Device realisations per point (>= 2)."),
+    seed: int = typer.Option(0, help="Seed of the split, the training and the device draws."),
+    corpus: str = typer.Option("hillenbrand", help="hillenbrand (the seed's data) or synthetic."),
+    quick_fit: bool = typer.Option(False, help="A short software fit (smoke runs): faster, a few % less accurate."),
+    out: Path = typer.Option(Path("results"), help="Root folder for results."),
+) -> None:
+    """Accuracy of a trained network vs device-to-device spread and temperature, many device draws per point;
+    writes table.parquet/.csv, robustness.png (mean with 95 % CI and 5-95 % band of the draws) and metrics.json."""
+    from .experiments.sweep import parse_range
+    from .experiments.sweep_robustness import RobustnessSpec, run_robustness
+
+    try:
+        temps = tuple(float(t) for t in temperatures.split(","))
+    except ValueError:
+        raise ValueError(f"temperatures = {temperatures!r}; allowed: comma-separated numbers in K, e.g. 0,300") from None
+    run_robustness(RobustnessSpec(task=task, sigmas=parse_range("sigmas_pct", sigmas_pct, 0.01), temperatures=temps, draws=draws,
+                                  seed=seed, corpus=corpus, quick_fit=quick_fit), out)
+
+
+def _device_override(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise ValueError(f"device = {text!r}; allowed: NAME=VALUE with a number, e.g. field=0.006") from None
 
 
 # --- end run commands ---
