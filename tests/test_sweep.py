@@ -10,7 +10,8 @@ import pytest
 
 from mtjnn.experiments import sweep
 from mtjnn.experiments.sweep import SweepSpec, execute, parse_range, read_table
-from mtjnn.experiments.sweep_spec import Segment, pack_tasks
+from mtjnn.experiments.sweep_spec import Segment, junction_keys, pack_tasks
+from mtjnn.experiments.sweep_task import KEYED_NOISE
 from mtjnn.experiments.sweep_store import chunk_metadata
 
 NO_FIELD = (("field", 0.0),)  # no bias field: the AP state is thermally stable at 300 K over ns
@@ -79,6 +80,26 @@ def test_grouping_does_not_change_deterministic_results(tmp_path) -> None:
     sixes = _run(dataclasses.replace(spec, points_per_task=6), tmp_path / "six")
     assert np.array_equal(ones["switched"], sixes["switched"])
     assert ones["switched"].min() == 0 and ones["switched"].max() == 1  # the grid spans the threshold
+
+
+def test_junction_keys_depend_on_seed_point_and_trial_only() -> None:
+    points, trials = np.repeat(np.arange(50), 200), np.tile(np.arange(200), 50)
+    keys = junction_keys(7, points, trials)
+    assert keys.dtype == np.int64 and len(np.unique(keys)) == keys.size
+    assert np.array_equal(junction_keys(7, points[::-1], trials[::-1]), keys[::-1])  # elementwise: any order, any task
+    assert not np.any(junction_keys(8, points, trials) == keys)
+
+
+@pytest.mark.skipif(not KEYED_NOISE, reason="physics.simulate has no per-junction noise keys (issue 13) in this tree")
+def test_grouping_does_not_change_thermal_results_with_per_junction_keys(tmp_path) -> None:
+    spec = _spec(currents=(0.4e-3, 0.6e-3, 0.8e-3), pulses=(0.5e-9, 2e-9), trials=24)
+    twos = _run(spec, tmp_path / "two")
+    sixes = _run(dataclasses.replace(spec, points_per_task=6), tmp_path / "six")
+    ones = _run(dataclasses.replace(spec, points_per_task=1), tmp_path / "one")
+    assert np.array_equal(twos["switched"], sixes["switched"]) and np.array_equal(twos["switched"], ones["switched"])
+    assert 0 < twos["switched"].sum() < twos["trials"].sum() and np.any((twos["switched"] > 0) & (twos["switched"] < 24))
+    other = _run(dataclasses.replace(spec, seed=4), tmp_path / "other")
+    assert not np.array_equal(other["switched"], twos["switched"])  # the noise is really drawn
 
 
 def test_pack_tasks_splits_segments_at_the_capacity() -> None:

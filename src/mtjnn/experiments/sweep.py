@@ -19,7 +19,7 @@ import numpy as np
 from .common import results_dir, save_json, summary_table
 from .results import reopen_run_folder, saved_config, write_config
 from .sweep_exec import check_scheduler, open_runner, resolve_scheduler
-from .sweep_fits import fit_neel_brown, fit_sun, half_switching_pulses
+from .sweep_fits import fit_neel_brown, fit_sun, half_switching_pulses, neel_brown_probability
 from .sweep_plots import plot_map
 from .sweep_spec import DEVICE_FIELDS, SweepSpec, Task, parse_range
 from .sweep_stats import TABLE_COLUMNS, plan_more_trials, point_table
@@ -103,7 +103,8 @@ def read_table(folder: str | Path, spec: SweepSpec) -> dict[str, np.ndarray]:
 
 def fit_map(table: dict[str, np.ndarray], spec: SweepSpec, tau0: float = 1e-9) -> dict[str, Any]:
     """Sun fit over the rows that cross P = 0.5, then Néel–Brown over the points below its Ic0 (all points
-    when the Sun fit fails); a fit that cannot be made reports why instead."""
+    when the Sun fit fails), with its mean |P_fit - P| (the map draws it only when < ``GOOD_FIT``); a fit that
+    cannot be made reports why instead."""
     fits: dict[str, Any] = {}
     t_half = half_switching_pulses(np.asarray(spec.currents), np.asarray(spec.pulses), table["probability"])
     try:
@@ -112,8 +113,10 @@ def fit_map(table: dict[str, np.ndarray], spec: SweepSpec, tau0: float = 1e-9) -
         fits["sun"] = {"error": str(err)}
     below = table["current"] < fits["sun"].get("ic0", np.inf)
     try:
-        fits["neel_brown"] = fit_neel_brown(table["current"][below], table["pulse"][below], table["trials"][below],
-                                            table["switched"][below], tau0=tau0)
+        nb = fit_neel_brown(table["current"][below], table["pulse"][below], table["trials"][below], table["switched"][below], tau0=tau0)
+        model = neel_brown_probability(table["current"][below], table["pulse"][below], nb["delta"], nb["ic0"], tau0)
+        nb["mean_abs_error"] = float(np.mean(np.abs(model - table["probability"][below])))  # |P_fit - P| over the points used
+        fits["neel_brown"] = nb
     except ValueError as err:
         fits["neel_brown"] = {"error": str(err)}
     fits["half_switching_pulse_s"] = [None if not np.isfinite(v) else float(v) for v in t_half]
@@ -173,7 +176,8 @@ def run(spec: SweepSpec | None, out_root: str | Path = "results", *, scheduler: 
 def _summary(spec: SweepSpec, m: dict, already: int, out: Path) -> str:
     rate = "-" if m["junction_steps_per_s"] is None else f"{m['junction_steps_per_s'] / 1e6:.1f} M junction-steps/s"
     nb, sun = m["neel_brown"], m["sun"]
-    nb_text = nb.get("error") or f"Δ = {nb['delta']:.1f} ± {nb['delta_se']:.1f}, Ic0 = {nb['ic0'] * 1e6:.0f} ± {nb['ic0_se'] * 1e6:.0f} µA"
+    nb_text = nb.get("error") or (f"Δ = {nb['delta']:.1f} ± {nb['delta_se']:.1f}, Ic0 = {nb['ic0'] * 1e6:.0f} ± {nb['ic0_se'] * 1e6:.0f} µA, "
+                                  f"mean |P_fit - P| = {nb['mean_abs_error']:.3f}")
     sun_text = sun.get("error") or f"A = {sun['a'] * 1e9:.3f} ns, Ic0 = {sun['ic0'] * 1e6:.0f} µA ({sun['rows']} rows)"
     return summary_table([
         ("grid", f"{len(spec.currents)} currents x {len(spec.pulses)} pulses, T = {spec.temperature:g} K"),

@@ -12,6 +12,9 @@ from .sweep_spec import SweepSpec
 
 #: Write-error rates drawn as contours.
 WER_LEVELS = (1e-2, 1e-3, 1e-4)
+WER_COLOURS = {1e-2: "#ff4040", 1e-3: "#ff9040", 1e-4: "#ffd040"}  # red, orange, yellow
+#: The Néel–Brown line is drawn only when the fit follows the points it used this well (mean |P_fit - P|).
+GOOD_FIT = 0.1
 
 
 def log_wer(table: dict[str, np.ndarray]) -> np.ndarray:
@@ -34,14 +37,14 @@ def plot_map(table: dict[str, np.ndarray], spec: SweepSpec, fits: dict, path: Pa
         ax.contour(pulses_ns, currents_ua, prob, levels=[0.5], colors="w", linewidths=1.5)
     if grid:
         lw = log_wer(table).reshape(shape)
-        levels = [np.log10(w) for w in sorted(WER_LEVELS) if lw.min() < np.log10(w) < lw.max()]
-        if levels:
-            cs = ax.contour(pulses_ns, currents_ua, lw, levels=levels, colors=["#ff4040", "#ff9040", "#ffd040"][:len(levels)],
-                            linewidths=1.2)
+        drawn = [w for w in sorted(WER_LEVELS) if lw.min() < np.log10(w) < lw.max()]
+        if drawn:
+            cs = ax.contour(pulses_ns, currents_ua, lw, levels=[np.log10(w) for w in drawn],
+                            colors=[WER_COLOURS[w] for w in drawn], linewidths=1.2)
             ax.clabel(cs, fmt=lambda v: f"WER {10 ** v:.0e}", fontsize=7)
     dense = np.linspace(min(spec.currents), max(spec.currents), 200)
     nb = fits.get("neel_brown")
-    if nb and "delta" in nb:  # P = 0.5 of the fitted Néel-Brown law: t = tau ln 2
+    if nb and "delta" in nb and nb.get("mean_abs_error", 0.0) < GOOD_FIT:  # P = 0.5 of the fitted law: t = tau ln 2
         t_half = nb["tau0"] * np.exp(nb["delta"] * (1 - dense / nb["ic0"])) * np.log(2)
         ok = (t_half >= min(spec.pulses)) & (t_half <= max(spec.pulses))
         ax.plot(t_half[ok] * 1e9, dense[ok] * 1e6, "--", color="tab:red", lw=1.5,

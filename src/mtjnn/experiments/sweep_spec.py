@@ -173,6 +173,26 @@ class SweepSpec:
         return int(state >> np.uint64(1))
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix(z: np.ndarray) -> np.ndarray:
+    """The splitmix64 finalizer (Steele et al. 2014) on uint64 arrays: a bijective 64-bit mixer."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def junction_keys(seed: int, points: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """int64 noise key of every (point, trial index) of a sweep with ``seed``: a hash of the three numbers only,
+    so a junction's thermal noise does not depend on the task it runs in (arrays of equal shape)."""
+    with np.errstate(over="ignore"):
+        z = _splitmix(np.uint64(seed) * _GOLDEN + np.uint64(1))
+        z = _splitmix(z ^ (np.asarray(points, dtype=np.uint64) * _GOLDEN + np.uint64(2)))
+        z = _splitmix(z ^ (np.asarray(trials, dtype=np.uint64) * _GOLDEN + np.uint64(3)))
+    return z.view(np.int64)
+
+
 def pack_tasks(round_: int, segments: list[Segment], capacity: int) -> list[Task]:
     """Pack ``segments`` in order into tasks of at most ``capacity`` junctions, splitting a segment that overflows."""
     tasks: list[Task] = []

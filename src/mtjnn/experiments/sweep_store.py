@@ -21,7 +21,7 @@ import numpy as np
 from .common import save_json
 from .results import provenance
 from .sweep_spec import SweepSpec, Task
-from .sweep_task import CHUNK_COLUMNS
+from .sweep_task import CHUNK_COLUMNS, SEEDING
 
 MANIFEST = "sweep.json"
 CHUNKS = "chunks"
@@ -56,21 +56,24 @@ def open_manifest(folder: str | Path, spec: SweepSpec) -> None:
     folder = Path(folder)
     path = folder / MANIFEST
     if path.exists():
-        saved = json.loads(path.read_text())["spec"]
-        if saved != _spec_data(spec):
+        manifest = json.loads(path.read_text())
+        if manifest["spec"] != _spec_data(spec):
             raise ValueError(f"resume = {str(folder)!r} holds a different sweep spec; allowed: the spec saved in {MANIFEST}")
+        if manifest.get("seeding") != SEEDING:  # chunks from an engine that drew its noise otherwise
+            raise ValueError(f"resume = {str(folder)!r} was seeded with {manifest.get('seeding')!r}, this mtjnn seeds with "
+                             f"{SEEDING!r}; allowed: a sweep made by the same noise scheme (start a new one)")
         return
     (folder / CHUNKS).mkdir(parents=True, exist_ok=True)
     save_json(path, {"spec": _spec_data(spec), "columns": list(CHUNK_COLUMNS),
                      "chunk_format": "Parquet, one file per finished task (chunks/r<round>-t<task>.parquet); "
                                      "schema metadata 'mtjnn.sweep': spec, segments, seed, versions",
-                     "seeding": "per-task seed from (seed, round, task index)", "versions": provenance()})
+                     "seeding": SEEDING, "versions": provenance()})
 
 
 def write_chunk(folder: str | Path, spec: SweepSpec, task: Task, rows: dict[str, np.ndarray]) -> Path:
     """Write one finished task atomically (temporary file, then rename)."""
     pa, pq = _pyarrow()
-    meta = {"spec": _spec_data(spec), "task": task.name, "seed": spec.task_seed(task),
+    meta = {"spec": _spec_data(spec), "task": task.name, "seed": spec.task_seed(task), "seeding": SEEDING,
             "segments": [[s.point, s.first, s.trials] for s in task.segments], "versions": _versions()}
     table = pa.table({c: np.asarray(rows[c], dtype=np.int64) for c in CHUNK_COLUMNS})
     table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})

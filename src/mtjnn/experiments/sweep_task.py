@@ -7,6 +7,7 @@ has m_x > 0.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,9 +15,15 @@ import torch
 
 from ..physics.drive import Drive
 from ..physics.integrate import simulate
-from .sweep_spec import SweepSpec, Task
+from .sweep_spec import SweepSpec, Task, junction_keys
 from .switching import initial_state
 
+#: The engine draws each junction's thermal noise from its own key (counter-based, issue 13): then every
+#: (point, trial) gets the key ``junction_keys(seed, point, trial)`` and its result does not depend on the task
+#: layout; otherwise a task's noise comes from ``spec.task_seed(task)``.
+KEYED_NOISE = "noise_keys" in inspect.signature(simulate).parameters
+SEEDING = ("per-junction noise keys from (seed, point, trial index)" if KEYED_NOISE
+           else "per-task seed from (seed, round, task index)")
 #: Columns of a chunk (one row per segment of a task).
 CHUNK_COLUMNS = ("round", "task", "point", "first_trial", "trials", "switched")
 
@@ -41,12 +48,16 @@ def run_task(spec: SweepSpec, task: Task) -> dict[str, np.ndarray]:
     junction = spec.junction()
     amplitude = torch.as_tensor(np.repeat(currents, counts), dtype=torch.float64)
     width = torch.as_tensor(np.repeat(pulses, counts), dtype=torch.float64)
-    generator = torch.Generator().manual_seed(spec.task_seed(task))
+    noise: dict = {"generator": torch.Generator().manual_seed(spec.task_seed(task))}
+    if KEYED_NOISE:
+        point_of = np.repeat(points, counts)
+        trial_of = np.concatenate([np.arange(s.first, s.first + s.trials) for s in task.segments])
+        noise = {"noise_keys": torch.from_numpy(junction_keys(spec.seed, point_of, trial_of))}
     traj = simulate(
         initial_state(amplitude.numel()), junction.macrospin(),
         Drive(current=PulsePerJunction(amplitude, width), field=(junction.field, 0.0, 0.0)),
         duration=spec.duration, dt=spec.dt, method="heun" if spec.temperature > 0 else "rk4",
-        stop_when_switched=False, generator=generator, dt_check="error", sample_junctions=0,
+        stop_when_switched=False, dt_check="error", sample_junctions=0, **noise,
     )
     flips = (traj.final[:, 0] > 0).numpy()
     switched = np.add.reduceat(flips.astype(np.int64), np.concatenate([[0], np.cumsum(counts)[:-1]]))
