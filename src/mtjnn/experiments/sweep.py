@@ -157,9 +157,9 @@ def run(spec: SweepSpec | None, out_root: str | Path = "results", *, scheduler: 
     save_json(out / "fits.json", fits)
     plot_map(table, spec, fits, out / "switching_map.png")
     junction_steps = sum(t.junctions for t in ran) * spec.steps
-    rounds = 1 + max((t.round for t in sweep_tasks(spec, out)[0]), default=0)
+    tasks = sweep_tasks(spec, out)[0]
     metrics = {
-        "points": spec.points, "tasks": len(sweep_tasks(spec, out)[0]), "rounds": rounds, "tasks_resumed_from_disk": already,
+        "points": spec.points, "tasks": len(tasks), "rounds": 1 + max(t.round for t in tasks), "tasks_resumed_from_disk": already,
         "tasks_run_this_session": len(ran), "junction_steps": junction_steps,
         "junction_steps_per_s": junction_steps / wall if wall > 0 and junction_steps else None, "wall_time_s": wall,
         "runner": lines[0] if lines else None, "trials_total": int(table["trials"].sum()),
