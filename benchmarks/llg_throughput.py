@@ -8,7 +8,8 @@ One junction for every engine: a 100 x 50 x 1.4 nm in-plane ellipse (demagnetizi
 axis x, a small bias field and a constant sub-threshold spin-polarized current; parameters mapped onto
 cmtj's conventions exactly as in ``tests/test_cmtj_crosscheck.py`` (same trajectories). Cases:
 
-* deterministic: RK4, dt = 1 ps, T = 0;  thermal: stochastic Heun, dt = 1 ps, T = 300 K;
+* deterministic: RK4, dt = 1 ps, T = 0;  thermal: stochastic Heun, dt = 1 ps, T = 300 K (the default
+  counter-based Philox noise; ``thermal_noise.py`` compares it with the bulk torch-generator noise);
 * mtjnn: batch 1, 1 000, 10 000, 100 000 junctions, float64 and float32, both steppers, storing only
   the start and end states; cmtj (float64 only, one junction per call): one process, and a pool of two
   processes each integrating its own junction (cmtj's way to use two cores);
@@ -109,40 +110,45 @@ def cmtj_run(steps: int, thermal: bool, seed: int = 0) -> float:
 
 
 # --------------------------------------------------------------------------------------- measurement
-def _mtjnn_seconds(backend: str, method: str, dtype: torch.dtype, batch: int, steps: int) -> float:
-    """Wall time (s) of one ``simulate`` call of ``batch`` junctions over ``steps`` steps, end state only."""
+def _mtjnn_seconds(backend: str, method: str, dtype: torch.dtype, batch: int, steps: int,
+                   noise_source: str = "philox") -> float:
+    """Wall time (s) of one ``simulate`` call of ``batch`` junctions over ``steps`` steps, end state only;
+    thermal noise from ``noise_source`` ("philox": counter-based, in the kernel; "generator": bulk torch)."""
     from mtjnn.physics import simulate
 
     params, drive = mtjnn_junction(300.0 if method == "heun" else 0.0)
     m0 = torch.tensor(M0, dtype=dtype).expand(batch, 3).contiguous()
     gen = torch.Generator().manual_seed(0)
     start = time.perf_counter()
-    simulate(m0, params, drive, duration=steps * DT, dt=DT, method=method, backend=backend, generator=gen)
+    simulate(m0, params, drive, duration=steps * DT, dt=DT, method=method, backend=backend, generator=gen,
+             noise_source=noise_source)
     return time.perf_counter() - start
 
 
-def _mtjnn_rate(backend: str, method: str, dtype: torch.dtype, batch: int, steps: int) -> float:
-    return batch * steps / _mtjnn_seconds(backend, method, dtype, batch, steps)
+def _mtjnn_rate(backend: str, method: str, dtype: torch.dtype, batch: int, steps: int,
+                noise_source: str = "philox") -> float:
+    return batch * steps / _mtjnn_seconds(backend, method, dtype, batch, steps, noise_source)
 
 
-def measure_mtjnn(backend: str, method: str, dtype: torch.dtype, batch: int, target_s: float) -> dict:
+def measure_mtjnn(backend: str, method: str, dtype: torch.dtype, batch: int, target_s: float,
+                  noise_source: str = "philox") -> dict:
     """Best of two runs of about ``target_s`` seconds; the length comes from the marginal cost of a step
     (two pilot runs of s and 2s steps), so a fixed per-call cost cannot make the runs too short."""
     s1 = max(2, min(2000, 20_000 // batch))
-    _mtjnn_seconds(backend, method, dtype, batch, s1)  # compiles / loads kernels
-    t1 = _mtjnn_seconds(backend, method, dtype, batch, s1)
-    t2 = _mtjnn_seconds(backend, method, dtype, batch, 2 * s1)
+    _mtjnn_seconds(backend, method, dtype, batch, s1, noise_source)  # compiles / loads kernels
+    t1 = _mtjnn_seconds(backend, method, dtype, batch, s1, noise_source)
+    t2 = _mtjnn_seconds(backend, method, dtype, batch, 2 * s1, noise_source)
     per_step = max((t2 - t1) / s1, t2 / (20 * s1), 1e-9)
     steps = int(max(2 * s1, min(2_000_000, target_s / per_step)))
     best, cpu_rate = 0.0, 0.0
     for _ in range(2):
         cpu = time.process_time()
-        rate = _mtjnn_rate(backend, method, dtype, batch, steps)
+        rate = _mtjnn_rate(backend, method, dtype, batch, steps, noise_source)
         cpu_rate = max(cpu_rate, batch * steps / max(time.process_time() - cpu, 1e-9))
         best = max(best, rate)
     # rate_per_cpu_s: junction-steps per second of process CPU time (all threads), a load-robust companion
     return {"backend": backend, "method": method, "dtype": str(dtype).replace("torch.", ""), "batch": batch,
-            "steps": steps, "rate": best, "rate_per_cpu_s": cpu_rate}
+            "steps": steps, "rate": best, "rate_per_cpu_s": cpu_rate, "noise_source": noise_source}
 
 
 def _cmtj_worker(args):

@@ -51,3 +51,27 @@ def test_layers_import_only_from_their_left() -> None:
             if bad:
                 violations.append(f"{path.relative_to(PACKAGE)} imports {sorted(bad)}")
     assert not violations, "\n".join(violations)
+
+
+def test_physics_modules_import_no_cycle() -> None:
+    """No import cycle among the engine's modules, lazy (function-level) imports included."""
+    folder = PACKAGE / "physics"
+    modules = {p.stem for p in folder.glob("*.py")}
+    graph = {}
+    for name in modules:
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        graph[name] = {n.module for n in ast.walk(tree)
+                       if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module in modules}
+
+    def cycle_from(start: str, node: str, seen: tuple) -> tuple | None:
+        for nxt in graph[node]:
+            if nxt == start:
+                return seen + (nxt,)
+            if nxt not in seen:
+                found = cycle_from(start, nxt, seen + (nxt,))
+                if found:
+                    return found
+        return None
+
+    cycles = [c for c in (cycle_from(m, m, (m,)) for m in sorted(modules)) if c]
+    assert not cycles, " -> ".join(cycles[0])

@@ -10,7 +10,8 @@
     exponential after a short transient, P_sw(t) = 1 - exp(-t/tau), with tau from the exact MFPT.
 
 All runs: alpha >= 0.5 to shorten the times, dt = 1 ps with mu0 H_K = 0.1 T (gamma mu0 H_K dt = 0.018),
-explicit torch.Generator seeds.
+explicit torch.Generator seeds. The equilibrium and escape tests run on both thermal-noise sources:
+the counter-based Philox field (default, drawn in the fused kernel) and the bulk torch-generator one.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ N_EQ, DELTA_ONE, DELTA_BOTH, T_ONE = 1000, 40.0, 2.0, 150.0
 WARM, SAMPLE, TOTAL = 2e-9, 0.2e-9, 6e-9
 
 
-@pytest.fixture(scope="module")
-def equilibrium():
+@pytest.fixture(scope="module", params=["philox", "generator"])
+def equilibrium(request):
     """One batch: N_EQ junctions at Delta = 40 started at +z, N_EQ at Delta = 2 started uniformly on the sphere
     (same volume, the temperature sets Delta). States sampled every 0.2 ns after 2 ns."""
     gen = torch.Generator().manual_seed(20240611)
@@ -73,7 +74,7 @@ def equilibrium():
     m0[:N_EQ, 2] = 1.0
     m0[N_EQ:] = torch.nn.functional.normalize(torch.randn(N_EQ, 3, dtype=F64, generator=gen), dim=-1)
     traj = simulate(m0, _uniaxial(volume, 0.5, temperature), duration=TOTAL, dt=DT, method="heun",
-                    sample_every=SAMPLE, generator=gen)
+                    sample_every=SAMPLE, generator=gen, noise_source=request.param)
     keep = traj.times > WARM - 1e-15
     m = traj.m[keep].numpy()
     return m[:, :N_EQ].reshape(-1, 3), m[:, N_EQ:].reshape(-1, 3)
@@ -159,7 +160,7 @@ def test_brown_mfpt_inputs():
 N_ESC = 1000
 
 
-def _first_passage(delta: float, current_ratio: float, seed: int, expected: float) -> np.ndarray:
+def _first_passage(delta: float, current_ratio: float, seed: int, expected: float, noise_source: str) -> np.ndarray:
     """First-passage times (s) to m_z = 0 of N_ESC junctions started at +z, run until all have crossed."""
     temperature = 300.0
     volume = _volume(delta, temperature)
@@ -170,13 +171,14 @@ def _first_passage(delta: float, current_ratio: float, seed: int, expected: floa
     gen = torch.Generator().manual_seed(seed)
     duration = DT * math.ceil(20 * expected / DT)
     traj = simulate(m0, params, Drive(current=current), duration=duration, dt=DT, method="heun",
-                    crossing=Crossing("z", 0.0, "falling"), generator=gen)
+                    crossing=Crossing("z", 0.0, "falling"), generator=gen, noise_source=noise_source)
     assert traj.switched.all(), "some junctions did not escape within 20 mean first-passage times"
     return traj.switch_time.numpy()
 
 
 @pytest.mark.slow
-def test_escape_time_matches_brown_mfpt():
+@pytest.mark.parametrize("noise_source", ["philox", "generator"])
+def test_escape_time_matches_brown_mfpt(noise_source):
     """Delta = 5, alpha = 1, no current: mean first-passage time to m_z = 0 over 1000 junctions.
 
     Measured with 8000 junctions (seed 42): +2.8 % +- 1.1 % at dt = 1 ps, +13 % at dt = 4 ps; the bias
@@ -184,7 +186,7 @@ def test_escape_time_matches_brown_mfpt():
     """
     delta = 5.0
     expected = brown_mfpt(delta, 1.0, HK, MS, _volume(delta, 300.0), 300.0)
-    times = _first_passage(delta, 0.0, seed=7, expected=expected)
+    times = _first_passage(delta, 0.0, seed=7, expected=expected, noise_source=noise_source)
     mean, se = times.mean(), times.std(ddof=1) / math.sqrt(times.size)
     print(f"escape Delta=5: mean FPT {mean * 1e9:.3f} +- {se * 1e9:.3f} ns, Brown MFPT {expected * 1e9:.3f} ns, "
           f"{mean / expected - 1:+.3f} (SE {se / mean:.3f})")
@@ -194,12 +196,13 @@ def test_escape_time_matches_brown_mfpt():
 # ------------------------------------------------------------------------ (c) switching below I_c0
 
 
-def test_switching_probability_below_ic0_is_poissonian():
+@pytest.mark.parametrize("noise_source", ["philox", "generator"])
+def test_switching_probability_below_ic0_is_poissonian(noise_source):
     """Delta = 12, I = 0.5 I_c0 (effective barrier Delta (1 - i)^2 = 3): P_sw(t) = 1 - exp(-t/tau) after a
     transient; tau from the batch agrees with the exact MFPT of the FPE with the STT drift."""
     delta, ratio = 12.0, 0.5
     expected = brown_mfpt(delta, 1.0, HK, MS, _volume(delta, 300.0), 300.0, current_ratio=ratio)
-    times = _first_passage(delta, ratio, seed=11, expected=expected)
+    times = _first_passage(delta, ratio, seed=11, expected=expected, noise_source=noise_source)
     mean, se = times.mean(), times.std(ddof=1) / math.sqrt(times.size)
     print(f"STT-assisted escape: mean FPT {mean * 1e9:.3f} +- {se * 1e9:.3f} ns, Brown MFPT {expected * 1e9:.3f} ns, "
           f"{mean / expected - 1:+.3f}")

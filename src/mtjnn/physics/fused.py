@@ -42,6 +42,8 @@ import torch
 
 from ..constants import MU0
 from .fused_kernel import BLOCK, advance_blocks
+from .thermal import CounterNoise
+from .types import DivergenceError
 
 _DIRECTIONS = {"falling": 1, "rising": 2, "either": 3}
 _MIN_WORK_PER_THREAD = 20_000  # junction-steps below which a chunk is not split over threads
@@ -80,7 +82,7 @@ def fused_chunk(m, p, current, field, noise, step0, dt, n, method, stride, cross
 
     Advances the batch ``m`` (B, 3) by ``n`` steps of ``dt`` from global step ``step0``; ``current``
     (1 | 2n+1, B|1) A and ``field`` (1 | 2n+1, B|1, 3) T on the half-step grid; ``noise`` (n, B, 3)
-    thermal field in T (heun) or None. Updates ``switch_time`` (B,) in place; returns the new state
+    thermal field in T (heun), a ``thermal.CounterNoise`` (drawn in the kernel) or None. Updates ``switch_time`` (B,) in place; returns the new state
     and the states after every global step that is a multiple of ``stride``. Raises
     ``integrate.DivergenceError`` naming the junction and time if a state becomes non-finite.
     """
@@ -95,8 +97,11 @@ def fused_chunk(m, p, current, field, noise, step0, dt, n, method, stride, cross
     cur = current.detach().to(m.dtype).contiguous().numpy()
     fld = field.detach().to(m.dtype).contiguous().numpy()
     heun = method == "heun"
-    has_noise = heun and noise is not None
+    keyed = heun and isinstance(noise, CounterNoise)
+    has_noise = heun and noise is not None and not keyed
     noise_np = noise.detach().to(m.dtype).contiguous().numpy().reshape(-1) if has_noise else np.zeros(3, dtype=npdt)
+    keys = noise.keys.detach().cpu().contiguous().numpy().view(np.uint64) if keyed else np.zeros(1, dtype=np.uint64)
+    sigma = noise.sigma.detach().to("cpu", torch.float64).reshape(-1).contiguous().numpy() if keyed else np.zeros(1)
     samples = np.empty(((step0 + n) // stride - step0 // stride, batch, 3), dtype=npdt)
     threshold = 0.0 if crossing is None else crossing.threshold
     consts = np.array([dt, 0.5 * dt, dt / 6.0, 2.0, 1.0, 0.0, threshold, 0.5, 0.375, 0.3125, 1e-4, 1e-3,
@@ -107,8 +112,9 @@ def fused_chunk(m, p, current, field, noise, step0, dt, n, method, stride, cross
     bad = np.full(((batch + BLOCK - 1) // BLOCK, 2), -1, dtype=np.int64)
     cross_idx = 0 if crossing is None else crossing.index
     cross_dir = 0 if crossing is None else _DIRECTIONS[crossing.direction]
-    args = (m_in, m_out, _pack_params(p, m.dtype), cur, fld, noise_np, consts, float(dt), int(step0), int(n),
-            int(stride), samples, cross_idx, cross_dir, sw_np, bool(renormalize), heun, has_noise, bad)
+    args = (m_in, m_out, _pack_params(p, m.dtype), cur, fld, noise_np, keys, sigma, keyed, consts, float(dt),
+            int(step0), int(n), int(stride), samples, cross_idx, cross_dir, sw_np, bool(renormalize), heun, has_noise,
+            bad)
     _run_blocks(bad.shape[0], batch * n, args)
     if not direct:
         switch_time.copy_(torch.from_numpy(sw_np))
@@ -141,8 +147,6 @@ def _run_blocks(nblocks: int, work: int, args: tuple) -> None:
 
 
 def _raise_divergence(bad: np.ndarray, step0: int, dt: float) -> None:
-    from .integrate import DivergenceError  # lazy: integrate imports this module
-
     hit = bad[bad[:, 0] >= 0]
     k = int(hit[:, 0].min())
     j = int(hit[hit[:, 0] == k, 1].min())

@@ -14,6 +14,13 @@ Two inner loops:
   latency of the RK4 dependency chain (~1.3x on a Zen 3 core).
 * general (per-junction parameters or drives, or an angle-dependent spin-torque efficiency, which is
   not affine in m): the term-by-term right-hand side, parameters read from per-block rows.
+Thermal field: either read from a buffer the caller filled (``noise``), or drawn here per junction and
+step from the counter-based generator of ``philox.py`` (Philox4x32-10 and Box-Muller; ``_counter_field``),
+so the noise of junction j at global step s depends only on (its key, s). Its ln, cos and sin are
+short branch-free polynomials (``_log_unit``, ``_sincos_turns``) that LLVM vectorizes like the rest
+(numba has no vector math library here; a libm call per value would keep the loop scalar). Runs with
+keyed noise always take the general path, so a junction's arithmetic, hence its trajectory to the
+last bit, never depends on the rest of its batch.
 Renormalization uses a short series for 1/|m| (exact to rounding while |m|^2 stays within 1e-4 of 1,
 with an exact pass otherwise; see ``_unit``) instead of a square root and a division.
 """
@@ -25,6 +32,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .philox import PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1  # published constants (never change: cache-safe)
+
 BLOCK = 256  #: junctions per block; a block's state and parameters stay in L1/L2
 _Q = BLOCK // 4  # lane offset of the four interleaved lanes of a full uniform block
 _FM = {"contract"}  # allow FMA contraction only (keeps NaN/inf semantics for the divergence check)
@@ -34,6 +43,107 @@ _HK, _UX, _UY, _UZ, _DX, _DY, _DZ, _PX, _PY, _PZ, _STT, _XI, _G, _AL, _SA, _SB, 
 _NPARAM = 17
 _NCOEF = 12  # uniform path, per drive point: L' (9, row-major), hb' (3)
 CHECK_EVERY = 16  #: divergence check period in steps (as in the torch stepper)
+_U32, _S32 = np.uint64(0xFFFFFFFF), np.uint64(32)
+_M0, _M1, _W0, _W1 = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1), np.uint64(PHILOX_W0), np.uint64(PHILOX_W1)
+_LN2 = math.log(2.0)
+_TWO_PI = 2.0 * math.pi
+_LG = tuple(1.0 / (2 * k + 1) for k in range(11))  # 2 atanh(s) = ln((1+s)/(1-s)), |s| <= 0.172
+_SN = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(9))  # sin, |x| <= pi/4
+_CS = tuple((-1.0) ** k / math.factorial(2 * k) for k in range(10))  # cos, |x| <= pi/4
+_LG0, _LG1, _LG2, _LG3, _LG4, _LG5, _LG6, _LG7, _LG8, _LG9, _LG10 = _LG
+_SN0, _SN1, _SN2, _SN3, _SN4, _SN5, _SN6, _SN7, _SN8 = _SN
+_CS0, _CS1, _CS2, _CS3, _CS4, _CS5, _CS6, _CS7, _CS8, _CS9 = _CS
+
+
+# ------------------------------------------------------------------------------ counter-based noise
+@njit(inline="always", cache=True)
+def _philox_round(c0, c1, c2, c3, k0, k1):
+    """One Philox4x32 round; all words uint64 holding 32-bit values."""
+    p0 = _M0 * c0
+    p1 = _M1 * c2
+    return ((p1 >> _S32) ^ c1 ^ k0), (p1 & _U32), ((p0 >> _S32) ^ c3 ^ k1), (p0 & _U32)
+
+
+@njit(inline="always", cache=True)
+def _philox(c0, c1, key):
+    """Philox4x32-10 of the counter (c0, c1, 0, 0) under the 64-bit ``key`` (uint64); four uint64 words < 2^32."""
+    k0, k1 = key & _U32, key >> _S32
+    c2 = c3 = np.uint64(0)
+    for _ in range(10):
+        c0, c1, c2, c3 = _philox_round(c0, c1, c2, c3, k0, k1)
+        k0, k1 = (k0 + _W0) & _U32, (k1 + _W1) & _U32
+    return c0, c1, c2, c3
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _halve_exponent(u, e, small_below, factor, bits):
+    """u times the power of two ``factor`` and e + ``bits`` where u < ``small_below`` (a select, exact)."""
+    small = u < small_below
+    return (u * factor if small else u), (e + bits if small else e)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _log_unit(u):
+    """ln(u) for 2^-64 <= u <= 1, branch-free: exact power-of-two scaling into [sqrt(1/2), sqrt(2)), then
+    ln(y) = 2 atanh((y - 1)/(y + 1)) by its series (11 terms, relative error ~1e-16)."""
+    u, e = _halve_exponent(u, 0.0, 2.0**-32, 2.0**32, 32.0)
+    u, e = _halve_exponent(u, e, 2.0**-16, 2.0**16, 16.0)
+    u, e = _halve_exponent(u, e, 2.0**-8, 2.0**8, 8.0)
+    u, e = _halve_exponent(u, e, 2.0**-4, 2.0**4, 4.0)
+    u, e = _halve_exponent(u, e, 2.0**-2, 2.0**2, 2.0)
+    u, e = _halve_exponent(u, e, 2.0**-1, 2.0, 1.0)
+    u, e = _halve_exponent(u, e, 0.7071067811865476, 2.0, 1.0)
+    s = (u - 1.0) / (u + 1.0)  # u - 1 is exact (Sterbenz)
+    z = s * s
+    acc = (((((((((_LG10 * z + _LG9) * z + _LG8) * z + _LG7) * z + _LG6) * z + _LG5) * z + _LG4) * z + _LG3) * z
+            + _LG2) * z + _LG1) * z + _LG0
+    return 2.0 * s * acc - e * _LN2
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _sincos_turns(v):
+    """(cos, sin) of 2 pi v for 0 <= v <= 1, branch-free: v = q/4 + w exactly, |w| <= 1/8, Taylor series
+    of the angle x = 2 pi w (relative error ~1e-16), then the quarter turns q: cos(q pi/2 + x) =
+    cq cos x - sq sin x, sin(q pi/2 + x) = sq cos x + cq sin x with cq, sq in {-1, 0, 1} (exact products;
+    arithmetic rather than selects keeps the loop free of branches, which LLVM would not vectorize)."""
+    q = np.floor(4.0 * v + 0.5)
+    x = _TWO_PI * (v - 0.25 * q)
+    z = x * x
+    sn = x * (((((((((_SN8 * z + _SN7) * z + _SN6) * z + _SN5) * z + _SN4) * z + _SN3) * z + _SN2) * z + _SN1) * z)
+              + _SN0)
+    cs = ((((((((_CS9 * z + _CS8) * z + _CS7) * z + _CS6) * z + _CS5) * z + _CS4) * z + _CS3) * z + _CS2) * z
+           + _CS1) * z + _CS0
+    quad = q - 4.0 * np.floor(0.25 * q)  # 0, 1, 2, 3
+    odd = quad - 2.0 * np.floor(0.5 * quad)
+    cq = (1.0 - quad) * (1.0 - odd)  # cos(q pi/2): 1, 0, -1, 0
+    sq = (2.0 - quad) * odd  # sin(q pi/2): 0, 1, 0, -1
+    return cq * cs - sq * sn, sq * cs + cq * sn
+
+
+@njit(fastmath=_FM, error_model="numpy", cache=True)
+def _counter_field(th, keys, sigma, j0, nb, step):
+    """Thermal field rows (T) of junctions j0 .. j0+nb-1 at global ``step``: sigma_j (n0, n1, n2) from
+    Philox4x32-10 of (step, key_j) and Box-Muller (layout: ``philox.py``); ``sigma`` is (B,) or (1,)."""
+    c0 = np.uint64(step) & _U32
+    c1 = np.uint64(step) >> _S32
+    scale = 2.0 ** -32
+    for j in range(nb):  # (one loop without a per-junction select: LLVM vectorizes it)
+        x0, x1, x2, x3 = _philox(c0, c1, keys[j0 + j])
+        r0 = math.sqrt(-2.0 * _log_unit((np.float64(x0) + 0.5) * scale))
+        r1 = math.sqrt(-2.0 * _log_unit((np.float64(x2) + 0.5) * scale))
+        c1a, s1a = _sincos_turns((np.float64(x1) + 0.5) * scale)
+        c3a, _ = _sincos_turns((np.float64(x3) + 0.5) * scale)
+        th[j] = r0 * c1a
+        th[BLOCK + j] = r0 * s1a
+        th[2 * BLOCK + j] = r1 * c3a
+    if sigma.shape[0] > 1:
+        for c in range(3):
+            for j in range(nb):
+                th[c * BLOCK + j] *= sigma[j0 + j]
+    else:
+        sg = sigma[0]
+        for j in range(3 * BLOCK):
+            th[j] *= sg
 
 
 # ----------------------------------------------------------------------------------- right-hand sides
@@ -292,10 +402,10 @@ def _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm):
 
 # -------------------------------------------------------------------------------------------- kernel
 @njit(nogil=True, fastmath=_FM, error_model="numpy", cache=True)
-def advance_blocks(b0, b1, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
-                    cross_idx, cross_dir, switch, renorm, heun, has_noise, bad):
+def advance_blocks(b0, b1, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keyed, consts, tdt, step0, n, stride,
+                   samples, cross_idx, cross_dir, switch, renorm, heun, has_noise, bad):
     """Integrate blocks ``b0 <= blk < b1`` over the chunk (releases the GIL; arguments: ``fused.fused_chunk``)."""
-    uniform = not (prm_src.shape[1] > 1 or cur.shape[1] > 1 or fld.shape[1] > 1 or prm_src[_SC, 0] != 0)
+    uniform = not (prm_src.shape[1] > 1 or cur.shape[1] > 1 or fld.shape[1] > 1 or prm_src[_SC, 0] != 0 or keyed)
     # per-call scratch rows, reused by every block of the range
     st = np.empty(3 * BLOCK, dtype=m_in.dtype)
     th = np.zeros(3 * BLOCK, dtype=m_in.dtype)  # stays zero for heun without a thermal field
@@ -304,13 +414,13 @@ def advance_blocks(b0, b1, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, s
     prm = np.empty(_NPARAM * BLOCK if not uniform else 1, dtype=m_in.dtype)
     drv = np.empty(12 * BLOCK if not uniform else 1, dtype=m_in.dtype)
     for blk in range(b0, b1):
-        _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
-                       cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv)
+        _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keyed, consts, tdt, step0, n, stride,
+                       samples, cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv)
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step0, n, stride, samples,
-                   cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv):
+def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keyed, consts, tdt, step0, n, stride,
+                   samples, cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv):
     """Integrate block ``blk``: load it into SoA rows, step, check divergence, record crossings, sample, store."""
     batch = m_in.shape[0]
     dt, hdt, sdt, two, one, zero, thr = consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6]
@@ -318,7 +428,8 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step
     cur_t, cur_j = cur.shape[0] > 1, cur.shape[1] > 1
     fld_t, fld_j = fld.shape[0] > 1, fld.shape[1] > 1
     prm_j = prm_src.shape[1] > 1
-    uniform = not (prm_j or cur_j or fld_j or prm_src[_SC, 0] != 0)  # a non-zero C: not affine in m
+    # general path for a non-zero C (not affine in m) and for keyed noise (grouping-independent arithmetic)
+    uniform = not (prm_j or cur_j or fld_j or prm_src[_SC, 0] != 0 or keyed)
     first_sample = step0 // stride
     j0 = blk * BLOCK
     nb = min(BLOCK, batch - j0)
@@ -359,7 +470,9 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, consts, tdt, step
             for j in range(nb):
                 before[j] = st[cross_idx * BLOCK + j]
         if heun:
-            if has_noise:  # noise is flat (n * B * 3,): stride-3 loads that LLVM turns into shuffles
+            if keyed:
+                _counter_field(th, keys, sigma, j0, nb, step0 + k)
+            elif has_noise:  # noise is flat (n * B * 3,): stride-3 loads that LLVM turns into shuffles
                 base = (k * batch + j0) * 3
                 for j in range(nb):
                     th[j] = noise[base + 3 * j]

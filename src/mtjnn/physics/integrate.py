@@ -4,8 +4,10 @@ Methods: ``"rk4"`` (fixed step, deterministic), ``"rk45"`` (Dormand-Prince 5(4),
 size for the batch set by the worst junction), ``"heun"`` (stochastic Heun, Stratonovich, for the
 Brown thermal field). States are (B, 3) tensors; float32/float64; CPU or CUDA.
 
-The loop runs in chunks: drives are evaluated on the half-step grid of a chunk and thermal noise is
-drawn in bulk from the caller's generator, then a *chunk stepper* advances the batch. Two steppers
+The loop runs in chunks: drives are evaluated on the half-step grid of a chunk, then a *chunk stepper*
+advances the batch. The thermal field comes from a counter-based generator keyed per junction
+(``thermal.CounterNoise``, default; the fused kernel draws it in place) or, as the previous reference,
+in bulk per chunk from the caller's generator (``noise_source="generator"``). Two steppers
 share this contract: the plain torch one here (differentiable, any device; the reference) and the
 fused CPU kernel in ``fused.py``. Only samples are stored, never the full trajectory, and with
 ``sample_junctions`` only those of the first junctions: memory then grows with the batch as a few
@@ -27,74 +29,18 @@ from ..validation import check_choice, check_positive
 from .drive import Drive, evaluate_current, evaluate_field
 from .llg import llgs_rhs
 from .params import Macrospin, ResolvedMacrospin
-from .thermal import thermal_noise, thermal_sigma
+from .philox import random_keys
+from .thermal import CounterNoise, thermal_noise, thermal_sigma
 from .timestep import DT_CHECKS, check_time_step, max_time_step, static_field_spread
+from .rk45 import simulate_adaptive
+from .types import Crossing, DivergenceError, Trajectory, check_finite_state
+
+__all__ = ["BACKENDS", "METHODS", "NOISE_SOURCES", "Crossing", "DivergenceError", "Trajectory", "sample_stride",
+           "simulate", "step_count", "torch_chunk"]
 
 METHODS = ("rk4", "rk45", "heun")
 BACKENDS = ("auto", "torch", "fused")
-_COMPONENTS = {"x": 0, "y": 1, "z": 2, 0: 0, 1: 1, 2: 2}
-
-
-@dataclass(frozen=True)
-class Crossing:
-    """Switching event: the first time ``m[component]`` crosses ``threshold`` in ``direction``.
-
-    ``direction`` is ``"falling"`` (from above to below), ``"rising"`` or ``"either"``.
-    """
-
-    component: int | str = "z"
-    threshold: float = 0.0
-    direction: str = "falling"
-
-    def __post_init__(self) -> None:
-        check_choice("component", self.component, tuple(_COMPONENTS))
-        check_choice("direction", self.direction, ("falling", "rising", "either"))
-        if not -1.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold = {self.threshold!r} is out of range; allowed: [-1, 1]")
-
-    @property
-    def index(self) -> int:
-        return _COMPONENTS[self.component]
-
-    def crossed(self, before: torch.Tensor, after: torch.Tensor) -> torch.Tensor:
-        """Boolean (B,) mask of junctions whose component crossed between two states."""
-        a, b = before[:, self.index] - self.threshold, after[:, self.index] - self.threshold
-        falling = (a > 0) & (b <= 0)
-        rising = (a < 0) & (b >= 0)
-        return {"falling": falling, "rising": rising, "either": falling | rising}[self.direction]
-
-    def crossing_time(self, before: torch.Tensor, after: torch.Tensor, t: float, dt: float) -> torch.Tensor:
-        """Linearly interpolated crossing time (s) within a step starting at ``t``."""
-        a, b = before[:, self.index] - self.threshold, after[:, self.index] - self.threshold
-        frac = (a / (a - b)).nan_to_num(0.0).clamp(0.0, 1.0)
-        return t + frac * dt
-
-
-@dataclass
-class Trajectory:
-    """Result of ``simulate``.
-
-    times: (S,) sample times in s; m: (S, K, 3) sampled states of the first K junctions (K = B unless
-    ``sample_junctions`` was given); final: (B, 3) state of every junction at ``t_end``;
-    t_end: time (s) where integration stopped (earlier than ``duration`` if every junction switched
-    and early stop was on); switch_time: (B,) first crossing time in s, NaN where none; steps: steps taken.
-    """
-
-    times: torch.Tensor
-    m: torch.Tensor
-    final: torch.Tensor
-    t_end: float
-    switch_time: torch.Tensor
-    steps: int
-
-    @property
-    def switched(self) -> torch.Tensor:
-        """(B,) boolean: did the junction cross during the run."""
-        return ~torch.isnan(self.switch_time)
-
-
-class DivergenceError(RuntimeError):
-    """Raised when the state of a junction becomes non-finite (names the junction and the time)."""
+NOISE_SOURCES = ("philox", "generator")
 
 
 def simulate(
@@ -116,6 +62,8 @@ def simulate(
     progress: bool = False,
     dt_check: str = "warn",
     sample_junctions: int | None = None,
+    noise_keys: torch.Tensor | None = None,
+    noise_source: str = "philox",
 ) -> Trajectory:
     """Integrate the LLGS equation for the batch ``m0`` (B, 3) over ``duration`` seconds.
 
@@ -130,7 +78,8 @@ def simulate(
             None stores only the start and the end.
         crossing: switching criterion; its first crossing time per junction is returned.
         stop_when_switched: stop early once every junction has crossed (needs ``crossing``).
-        generator: torch.Generator for the thermal field (same seed, same trajectory).
+        generator: torch.Generator for the thermal field (same seed, same trajectory): draws the
+            per-junction noise keys (philox) or the normals themselves (noise_source="generator").
         renormalize: rescale |m| to 1 after every step (needed for heun; harmless for rk4).
         backend: "torch" (reference, differentiable, CPU/GPU), "fused" (CPU kernel, rk4/heun,
             no autograd) or "auto" (fused when it applies and is available).
@@ -142,12 +91,21 @@ def simulate(
             20 for heun). rk45 chooses its own steps and is not checked.
         sample_junctions: store samples of only the first K junctions (0 <= K; None: all); ``final``
             and ``switch_time`` still cover the whole batch. Bounds memory for large ensembles.
+        noise_keys: (B,) int64 tensor, one 64-bit key per junction for the thermal field (philox): junction
+            j's field at step s depends only on (noise_keys[j], s), so with the same keys its trajectory
+            is bit-identical whatever the batch it runs in, the chunking and the thread count (fused
+            backend), and the torch backend draws the same field. None: keys drawn from ``generator``.
+            Ignored when no junction is thermal.
+        noise_source: "philox" (default; counter-based, keyed per junction, drawn inside the fused
+            kernel) or "generator" (the previous reference: normals drawn in bulk per chunk from
+            ``generator``; no ``noise_keys``).
     """
     check_positive("duration", duration, unit="s")
     check_positive("dt", dt, unit="s")
     check_choice("method", method, METHODS)
     check_choice("backend", backend, BACKENDS)
     check_choice("dt_check", dt_check, DT_CHECKS)
+    check_choice("noise_source", noise_source, NOISE_SOURCES)
     m = _initial_state(m0)
     batch = m.shape[0]
     keep = _kept_junctions(sample_junctions, batch)
@@ -159,14 +117,17 @@ def simulate(
     if stop_when_switched and crossing is None:
         stop_when_switched = False
     if method == "rk45":
-        return _simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol, keep)
+        return simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol, keep)
 
     n_total = step_count(duration, dt)
     stride = n_total if sample_every is None else sample_stride(sample_every, dt)
     stepper = _choose_stepper(backend, method, m, p, _drive_requires_grad(drive, m))
     sigma = thermal_sigma(p.alpha, p.temperature, p.gamma, p.ms, p.volume, dt) if thermal else None
+    keyed = _noise_keys(noise_keys, noise_source, batch, generator, m.device) if thermal or noise_keys is not None else None
+    counter = CounterNoise(keyed, sigma) if thermal and keyed is not None else None
 
-    chunk = _chunk_length(batch, _per_junction_buffers(drive, thermal, m))
+    bulk_noise = thermal and (counter is None or stepper is torch_chunk)  # buffered per chunk
+    chunk = _chunk_length(batch, _per_junction_buffers(drive, bulk_noise, m))
     time_dependent = callable(drive.current) or callable(drive.field)
     warned = dt_check == "off"  # warn once per run
     spread = None if warned else static_field_spread(p)
@@ -187,7 +148,8 @@ def simulate(
         field = _compact(evaluate_field(drive.field, grid, batch), callable(drive.field))
         if not warned and (k == 0 or time_dependent):  # constant drives: the first chunk says it all
             warned = not check_time_step(dt, max_time_step(p, field, current, method, spread), method, dt_check, at=t0)
-        noise = sigma * thermal_noise((n, batch, 3), m.dtype, m.device, generator) if thermal else None
+        noise = counter if counter is not None or not thermal else sigma * thermal_noise((n, batch, 3), m.dtype, m.device,
+                                                                                         generator)
         m, chunk_samples = _advance(stepper, parts, m, current, field, noise, k, dt, n, method, crossing, switch_time, renormalize)
         sampled_steps = [s for s in range(k + 1, k + n + 1) if s % stride == 0]
         if sampled_steps and keep:
@@ -228,6 +190,22 @@ def sample_stride(sample_every: float, dt: float) -> int:
     if stride < 1 or abs(stride * dt - sample_every) > 1e-6 * sample_every:
         raise ValueError(f"sample_every = {sample_every!r} s is not a positive multiple of dt = {dt!r} s")
     return stride
+
+
+def _noise_keys(keys: torch.Tensor | None, source: str, batch: int, generator: torch.Generator | None,
+                device: torch.device) -> torch.Tensor | None:
+    """Per-junction philox keys (B,) int64 on ``device``: the given ones (checked) or drawn from ``generator``;
+    None for the bulk generator source."""
+    if source == "generator":
+        if keys is not None:
+            raise ValueError("noise_keys are given with noise_source = 'generator'; allowed: noise_source = 'philox'")
+        return None
+    if keys is None:
+        return random_keys(batch, generator, device)
+    if not isinstance(keys, torch.Tensor) or keys.dtype != torch.int64 or tuple(keys.shape) != (batch,):
+        got = f"{keys.dtype} tensor of shape {tuple(keys.shape)}" if isinstance(keys, torch.Tensor) else type(keys).__name__
+        raise ValueError(f"noise_keys: {got}; allowed: an int64 tensor of shape ({batch},), one key per junction")
+    return keys.to(device)
 
 
 def _kept_junctions(sample_junctions: int | None, batch: int) -> int:
@@ -276,6 +254,8 @@ def _advance(stepper: Callable, parts: list[_Part], m: torch.Tensor, current: to
     batch = m.shape[0]
 
     def cols(values: torch.Tensor | None, part: _Part) -> torch.Tensor | None:  # per-junction columns (dim 1)
+        if isinstance(values, CounterNoise):
+            return values.rows(part.lo, part.hi)
         return values if values is None or values.shape[1] != batch else values[:, part.lo:part.hi]
 
     states, sampled = [], None
@@ -381,7 +361,8 @@ def torch_chunk(
     """Advance ``n`` steps with plain torch ops (the reference stepper; differentiable).
 
     ``current`` is (1 | 2n+1, B|1) in A and ``field`` (1 | 2n+1, B|1, 3) in T on the half-step grid
-    step0 dt + i dt/2; ``noise`` (n, B, 3) is the thermal field in T for each step (heun) or None.
+    step0 dt + i dt/2; ``noise`` (n, B, 3) is the thermal field in T for each step (heun), a
+    ``thermal.CounterNoise`` (materialized here for the chunk) or None.
     Updates ``switch_time`` in place; returns the new state and the states after every global step
     index (step0 + k + 1) that is a multiple of ``stride``.
     """
@@ -389,6 +370,8 @@ def torch_chunk(
     def at(values: torch.Tensor, i: int) -> torch.Tensor:
         return values[0] if values.shape[0] == 1 else values[i]
 
+    if isinstance(noise, CounterNoise):
+        noise = noise.block(step0, n, m.dtype)
     samples = []
     for k in range(n):
         t = (step0 + k) * dt
@@ -411,7 +394,7 @@ def torch_chunk(
         if renormalize:
             new = new / new.norm(dim=-1, keepdim=True)
         if k % 16 == 15 or k == n - 1:
-            _check_finite_state(new, t + dt)
+            check_finite_state(new, t + dt)
         if crossing is not None:
             hit = crossing.crossed(m, new) & torch.isnan(switch_time)
             if hit.any():
@@ -421,95 +404,3 @@ def torch_chunk(
             samples.append(m)
     stacked = torch.stack(samples) if samples else m.new_zeros((0,) + tuple(m.shape))
     return m, stacked
-
-
-def _check_finite_state(m: torch.Tensor, t: float) -> None:
-    bad = ~torch.isfinite(m).all(-1)
-    if bool(bad.any()):
-        j = int(bad.nonzero()[0])
-        raise DivergenceError(
-            f"integration diverged: junction {j} became non-finite by t = {t:.6g} s "
-            "(reduce dt, check the drive for NaN, or keep renormalize=True)"
-        )
-
-
-# Dormand-Prince 5(4) tableau
-_DP_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
-_DP_A = (
-    (),
-    (1 / 5,),
-    (3 / 40, 9 / 40),
-    (44 / 45, -56 / 15, 32 / 9),
-    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
-    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
-    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
-)
-_DP_B5 = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0)
-_DP_B4 = (5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40)
-
-
-def _simulate_adaptive(
-    m: torch.Tensor,
-    p: ResolvedMacrospin,
-    drive: Drive,
-    duration: float,
-    dt: float,
-    sample_every: float | None,
-    crossing: Crossing | None,
-    stop_when_switched: bool,
-    rtol: float,
-    atol: float,
-    keep: int,
-) -> Trajectory:
-    """Adaptive Dormand-Prince integration with a batch-wide step and exact landing on sample times
-    (samples of the first ``keep`` junctions)."""
-    batch = m.shape[0]
-    check_positive("rtol", rtol)
-    check_positive("atol", atol)
-    targets = [duration] if sample_every is None else [
-        min(duration, (i + 1) * sample_every) for i in range(int(math.ceil(duration / sample_every - 1e-9)))
-    ]
-    times, samples = [0.0], [m[:keep].clone()]
-    switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
-    t, h, steps = 0.0, dt, 0
-
-    def rhs(state: torch.Tensor, time: float) -> torch.Tensor:
-        tt = torch.tensor([time], dtype=m.dtype, device=m.device)
-        cur = evaluate_current(drive.current, tt, batch)[0][:, None]
-        fld = evaluate_field(drive.field, tt, batch)[0]
-        return llgs_rhs(state, p, fld, cur)
-
-    k1 = rhs(m, t)
-    for target in targets:
-        while t < target - 1e-15 * max(target, 1e-30):
-            h = min(h, target - t)
-            ks = [k1]
-            for s in range(1, 7):
-                inc = sum(a * kk for a, kk in zip(_DP_A[s], ks))
-                ks.append(rhs(m + h * inc, t + _DP_C[s] * h))
-            y5 = m + h * sum(b * kk for b, kk in zip(_DP_B5, ks) if b != 0.0)
-            y4 = m + h * sum(b * kk for b, kk in zip(_DP_B4, ks) if b != 0.0)
-            scale = atol + rtol * torch.maximum(m.abs(), y5.abs())
-            err = float(((y5 - y4) / scale).pow(2).mean(-1).sqrt().max())
-            if not math.isfinite(err):
-                _check_finite_state(y5, t + h)
-                raise DivergenceError(f"integration diverged at t = {t + h:.6g} s (error estimate not finite)")
-            if err <= 1.0:
-                new = y5 / y5.norm(dim=-1, keepdim=True)
-                if crossing is not None:
-                    hit = crossing.crossed(m, new) & torch.isnan(switch_time)
-                    if hit.any():
-                        switch_time[hit] = crossing.crossing_time(m, new, t, h)[hit].detach()
-                t += h
-                steps += 1
-                m = new
-                k1 = rhs(m, t)  # (FSAL would reuse ks[6]; renormalization makes a fresh call cleaner)
-            factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
-            h = h * min(5.0, max(0.2, factor))
-            if h < 1e-22:
-                raise DivergenceError(f"rk45 step size underflow at t = {t:.6g} s; the problem is too stiff")
-        times.append(t)
-        samples.append(m[:keep].clone())
-        if stop_when_switched and not bool(torch.isnan(switch_time).any()):
-            break
-    return Trajectory(torch.tensor(times, dtype=m.dtype, device=m.device), torch.stack(samples), m, t, switch_time, steps)
