@@ -50,3 +50,16 @@ def test_run_writes_table_figure_and_metrics(tmp_path, trained, monkeypatch) -> 
 def test_bad_robustness_specs(kw, name) -> None:
     with pytest.raises(ValueError, match=name):
         RobustnessSpec(**{**SPEC, **kw})
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (["iris"], "task"), (["vowels", "--temperatures", "0,hot"], "--temperatures"), (["vowels", "--sigmas-pct", "20:0:3"], "--sigmas-pct"),
+    (["vowels", "--draws", "1"], "--draws"),
+])
+def test_cli_refuses_bad_robustness_options(tmp_path, args, flag) -> None:
+    from typer.testing import CliRunner
+
+    from mtjnn.cli import app
+
+    result = CliRunner().invoke(app, ["sweep", "robustness", *args, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and flag in result.output, result.output

@@ -21,10 +21,10 @@ from .results import reopen_run_folder, saved_config, write_config
 from .sweep_exec import check_scheduler, open_runner, resolve_scheduler
 from .sweep_fits import fit_neel_brown, fit_sun, half_switching_pulses, neel_brown_probability
 from .sweep_plots import plot_map
-from .sweep_spec import DEVICE_FIELDS, SweepSpec, Task, parse_range
+from .sweep_spec import DEVICE_FIELDS, Segment, SweepSpec, Task, parse_range
 from .sweep_stats import TABLE_COLUMNS, plan_more_trials, point_table
 from .sweep_store import CHUNKS, MANIFEST, is_finished, open_manifest, read_chunks, write_chunk
-from .sweep_task import run_task
+from .sweep_task import run_task, task_junction_steps
 
 JOB = "sweep-switching"
 __all__ = ["CHUNKS", "DEVICE_FIELDS", "JOB", "MANIFEST", "TABLE_COLUMNS", "SweepSpec", "execute", "parse_range",
@@ -57,10 +57,11 @@ def execute(spec: SweepSpec, folder: str | Path, *, scheduler: str | None = None
     """
     folder = Path(folder)
     tasks, _ = sweep_tasks(spec, folder) if (folder / MANIFEST).exists() else (spec.first_round(), False)
-    scheduler = resolve_scheduler(scheduler, workers, spec.steps * sum(t.junctions for t in tasks), len(tasks))
+    scheduler = resolve_scheduler(scheduler, workers, sum(task_junction_steps(spec, t) for t in tasks), len(tasks))
     open_manifest(folder, spec)
     budget = max_tasks
     with open_runner(scheduler, workers, connect_timeout) as runner:
+        runner.warm(run_task, spec, Task(0, 0, (Segment(0, 0, 2),)))  # a 2-junction task: workers import and load kernels
         if report is not None:
             report(f"running on {runner.description}; dashboard: {runner.dashboard or 'none (needs bokeh)'}")
         round_, planned, done_tasks = 0, spec.first_round(), []
@@ -81,12 +82,12 @@ def _run_round(spec: SweepSpec, folder: Path, runner: Any, todo: list[Task], rou
 
     if not todo:
         return
-    bar = tqdm(total=sum(t.junctions for t in todo) * spec.steps, unit="junction-step", unit_scale=True,
+    bar = tqdm(total=sum(task_junction_steps(spec, t) for t in todo), unit="junction-step", unit_scale=True,
                desc=f"round {round_}: {len(todo)} tasks", disable=not progress, leave=False)
     try:
         for task, rows in runner.map(run_task, spec, todo):
             write_chunk(folder, spec, task, rows)
-            bar.update(task.junctions * spec.steps)
+            bar.update(task_junction_steps(spec, task))
             yield task
     finally:
         bar.close()
@@ -156,7 +157,7 @@ def run(spec: SweepSpec | None, out_root: str | Path = "results", *, scheduler: 
     _write_tables(out, table, spec)
     save_json(out / "fits.json", fits)
     plot_map(table, spec, fits, out / "switching_map.png")
-    junction_steps = sum(t.junctions for t in ran) * spec.steps
+    junction_steps = sum(task_junction_steps(spec, t) for t in ran)
     tasks = sweep_tasks(spec, out)[0]
     metrics = {
         "points": spec.points, "tasks": len(tasks), "rounds": 1 + max(t.round for t in tasks), "tasks_resumed_from_disk": already,

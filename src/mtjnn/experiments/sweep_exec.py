@@ -71,6 +71,9 @@ class InProcess:
     def __exit__(self, *exc: Any) -> None:
         return None
 
+    def warm(self, fn: Callable, *args: Any) -> None:
+        """Nothing to do: this process imports and compiles on the first task."""
+
     def map(self, fn: Callable, spec: SweepSpec, tasks: list[Task]) -> Iterator[tuple[Task, Any]]:
         for task in tasks:
             yield task, fn(spec, task)
@@ -128,6 +131,10 @@ class DaskRunner:
     def description(self) -> str:
         kind = "Dask LocalCluster" if self.scheduler == LOCAL else f"Dask scheduler {self.scheduler}"
         return f"{kind}, {self.workers} workers"
+
+    def warm(self, fn: Callable, *args: Any) -> None:
+        """Run ``fn(*args)`` once on every worker (imports, numba kernels loaded) before the timed work."""
+        self.client.run(fn, *args)
 
     def map(self, fn: Callable, spec: SweepSpec, tasks: list[Task]) -> Iterator[tuple[Task, Any]]:
         from distributed import as_completed

@@ -40,7 +40,7 @@ def plot_map(table: dict[str, np.ndarray], spec: SweepSpec, fits: dict, path: Pa
         drawn = [w for w in sorted(WER_LEVELS) if lw.min() < np.log10(w) < lw.max()]
         if drawn:
             cs = ax.contour(pulses_ns, currents_ua, lw, levels=[np.log10(w) for w in drawn],
-                            colors=[WER_COLOURS[w] for w in drawn], linewidths=1.2)
+                            colors=[WER_COLOURS[w] for w in drawn], linewidths=1.2, linestyles="solid")
             ax.clabel(cs, fmt=lambda v: f"WER {10 ** v:.0e}", fontsize=7)
     dense = np.linspace(min(spec.currents), max(spec.currents), 200)
     nb = fits.get("neel_brown")

@@ -4,8 +4,8 @@ A sweep covers every (current, pulse width) point of a grid with ``trials`` ther
 with ``wer_floor`` > 0, later rounds add trials only where the write-error rate (WER = 1 - P) is still
 uncertain (``sweep_stats.plan_more_trials``). The work of a round is a list of *segments* (point, first
 trial, trial count) packed into *tasks* of at most ``points_per_task * trials`` junctions, each task ONE
-batched simulation. Seeds: see ``sweep_task`` (per-junction keys from (seed, point, trial) when the engine
-offers them, else one seed per (seed, round, task)).
+batched computation. Seeds: ``junction_keys`` — every junction's thermal noise is keyed by (seed, point,
+trial index), so results do not depend on the task layout (``sweep_task``).
 """
 
 from __future__ import annotations
@@ -140,12 +140,17 @@ class SweepSpec:
 
     @property
     def duration(self) -> float:
-        """Simulated time of every junction: the longest pulse plus ``relax``, s."""
+        """Simulated time of the junctions of the longest pulse: that pulse plus ``relax``, s."""
         return max(self.pulses) + self.relax
 
     @property
+    def relax_steps(self) -> int:
+        return int(round(self.relax / self.dt))
+
+    @property
     def steps(self) -> int:
-        return math.ceil(self.duration / self.dt - 1e-9)
+        """Steps of the longest pulse plus relax (pulses are rounded to whole steps)."""
+        return max(1, int(round(max(self.pulses) / self.dt))) + self.relax_steps
 
     @property
     def task_junctions(self) -> int:
@@ -167,10 +172,6 @@ class SweepSpec:
         """Round 0: every point, trials 0 .. ``trials`` - 1, ``points_per_task`` points per task."""
         return pack_tasks(0, [Segment(p, 0, self.trials) for p in range(self.points)], self.task_junctions)
 
-    def task_seed(self, task: Task) -> int:
-        """The noise seed of ``task`` when the engine has no per-junction keys: (seed, round, index) only."""
-        state = np.random.SeedSequence([self.seed, task.round, task.index]).generate_state(1, np.uint64)[0]
-        return int(state >> np.uint64(1))
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -183,14 +184,16 @@ def _splitmix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def junction_keys(seed: int, points: np.ndarray, trials: np.ndarray) -> np.ndarray:
-    """int64 noise key of every (point, trial index) of a sweep with ``seed``: a hash of the three numbers only,
-    so a junction's thermal noise does not depend on the task it runs in (arrays of equal shape)."""
+def junction_keys(seed: int, points: np.ndarray, trials: np.ndarray, phase: int = 0) -> np.ndarray:
+    """int64 noise key of every (point, trial index) of a sweep with ``seed`` in simulation ``phase`` (0: pulse,
+    1: relax): a hash of these numbers only, so a junction's thermal noise does not depend on the task it runs
+    in (``points`` and ``trials`` of equal shape)."""
     with np.errstate(over="ignore"):
         z = _splitmix(np.uint64(seed) * _GOLDEN + np.uint64(1))
         z = _splitmix(z ^ (np.asarray(points, dtype=np.uint64) * _GOLDEN + np.uint64(2)))
         z = _splitmix(z ^ (np.asarray(trials, dtype=np.uint64) * _GOLDEN + np.uint64(3)))
-    return z.view(np.int64)
+        z = _splitmix(z ^ (np.uint64(phase) * _GOLDEN + np.uint64(4)))
+    return np.ascontiguousarray(z).view(np.int64)
 
 
 def pack_tasks(round_: int, segments: list[Segment], capacity: int) -> list[Task]:

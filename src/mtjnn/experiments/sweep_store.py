@@ -1,7 +1,7 @@
 """Chunked, resumable storage of a sweep: one Parquet file per finished task plus ``sweep.json``.
 
 ``chunks/<task name>.parquet`` (``r<round>-t<task>``) holds the task's rows (``sweep_task.CHUNK_COLUMNS``)
-and, in the Parquet schema metadata under ``mtjnn.sweep``, the sweep spec, the task's segments and seed and
+and, in the Parquet schema metadata under ``mtjnn.sweep``, the sweep spec, the task's segments, the seeding rule and
 the library versions, so a chunk file alone says how it was made. A chunk is written to a temporary name and
 renamed atomically: a task killed mid-write leaves no chunk, only a ``.tmp`` file that is ignored and
 overwritten. ``sweep.json`` holds the spec, the columns and the provenance of the first session; a resumed
@@ -66,14 +66,14 @@ def open_manifest(folder: str | Path, spec: SweepSpec) -> None:
     (folder / CHUNKS).mkdir(parents=True, exist_ok=True)
     save_json(path, {"spec": _spec_data(spec), "columns": list(CHUNK_COLUMNS),
                      "chunk_format": "Parquet, one file per finished task (chunks/r<round>-t<task>.parquet); "
-                                     "schema metadata 'mtjnn.sweep': spec, segments, seed, versions",
+                                     "schema metadata 'mtjnn.sweep': spec, segments, seeding, versions",
                      "seeding": SEEDING, "versions": provenance()})
 
 
 def write_chunk(folder: str | Path, spec: SweepSpec, task: Task, rows: dict[str, np.ndarray]) -> Path:
     """Write one finished task atomically (temporary file, then rename)."""
     pa, pq = _pyarrow()
-    meta = {"spec": _spec_data(spec), "task": task.name, "seed": spec.task_seed(task), "seeding": SEEDING,
+    meta = {"spec": _spec_data(spec), "task": task.name, "seeding": SEEDING,
             "segments": [[s.point, s.first, s.trials] for s in task.segments], "versions": _versions()}
     table = pa.table({c: np.asarray(rows[c], dtype=np.int64) for c in CHUNK_COLUMNS})
     table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
@@ -101,6 +101,6 @@ def read_chunks(folder: str | Path, tasks: list[Task]) -> dict[str, np.ndarray]:
 
 
 def chunk_metadata(path: str | Path) -> dict[str, Any]:
-    """The ``mtjnn.sweep`` metadata of one chunk file (spec, task, segments, seed, versions)."""
+    """The ``mtjnn.sweep`` metadata of one chunk file (spec, task, segments, seeding, versions)."""
     _, pq = _pyarrow()
     return json.loads(pq.read_schema(path).metadata[METADATA_KEY])
