@@ -128,7 +128,7 @@ def test_neel_brown_fit_of_a_simulated_thermal_map_is_close_to_the_junction_barr
     """300 K, sub-critical currents, 2-20 ns: the fitted law follows the simulated map (mean |P_fit - P| < 0.06)
     and its barrier and Ic0 are those of the junction within a factor 1.6 (tau0 = 1 ns assumed; the in-plane
     junction is not uniaxial and switches after a ~ns incubation, so the linear Néel–Brown law is only an
-    effective description: measured Delta 0.7 x, Ic0 1.3 x the closed forms, docs/sweeps.md)."""
+    effective description: measured Delta 0.72 x, Ic0 1.28 x the closed forms, docs/sweeps.md)."""
     spec = SweepSpec(currents=tuple(np.linspace(60e-6, 170e-6, 8)), pulses=tuple(np.linspace(2e-9, 20e-9, 6)),
                      temperature=300.0, trials=100, relax=1e-9, seed=1, points_per_task=8, device=NO_FIELD)
     list(execute(spec, tmp_path))
