@@ -123,7 +123,6 @@ def test_sun_fit_of_a_simulated_map_matches_the_analytic_critical_current_and_ti
     assert fits["sun"]["a"] == pytest.approx(a, rel=0.2)
 
 
-@pytest.mark.slow
 def test_neel_brown_fit_of_a_simulated_thermal_map_is_close_to_the_junction_barrier(tmp_path) -> None:
     """300 K, sub-critical currents, 2-20 ns: the fitted law follows the simulated map (mean |P_fit - P| < 0.06)
     and its barrier and Ic0 are those of the junction within a factor 1.6 (tau0 = 1 ns assumed; the in-plane
