@@ -313,8 +313,6 @@ run_app.command("cifar10-dvs", cls=MtjnnCommand)(_snn_command(
 sweep_app = typer.Typer(help="Parameter sweeps: many points x trials, chunked and resumable.", no_args_is_help=True,
                         rich_markup_mode=None)
 app.add_typer(sweep_app, name="sweep")
-# where the tasks run is not part of a sweep's spec: a resumed sweep may run elsewhere
-RESUME_SAFE["switching"] = ("scheduler", "workers", "connect_timeout")
 
 
 @sweep_app.command("switching", cls=MtjnnCommand)

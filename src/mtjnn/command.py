@@ -26,7 +26,11 @@ from typer.core import TyperCommand
 #: its own settings in the checkpoint, so more (or fewer) seeds, baselines or sweeps reuse the finished runs and
 #: train the missing ones. Not ``--epochs`` anywhere: the cosine learning-rate schedule of iris, mnist and the
 #: SNNs spans the total epochs, so extending a run is not the same as a longer run.
-RESUME_SAFE: dict[str, tuple[str, ...]] = {"iris": ("seeds", "sweep_seeds", "compare", "sweep")}
+RESUME_SAFE: dict[str, tuple[str, ...]] = {
+    "iris": ("seeds", "sweep_seeds", "compare", "sweep"),
+    # where a sweep's tasks run is not part of its spec: a resumed sweep may run elsewhere
+    "switching": ("scheduler", "workers", "connect_timeout"),
+}
 _ALWAYS_ALLOWED_ON_RESUME = ("resume", "out", "threads")
 _debug = False
 _invoked: list = []  # contexts of the MtjnnCommands running (innermost last)
