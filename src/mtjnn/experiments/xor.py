@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ from ..nn.spike_timing import SpikeTimingConfig, evaluate_layerwise, simulate_la
 from ..nn.xor_training import INITS, TrainConfig, XorTask, train_xor
 from ..validation import check_choice, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .contract import refuse_resume
 from .records import Estimate
 from .results import write_config
 
@@ -37,6 +38,9 @@ class XorConfig:
     ``epochs`` (1..10000), ``seed``, ``macrospin_check`` (re-evaluate the trained networks with macrospin
     neurons, dt ``macrospin_dt`` s), and the network / training / task settings (``init`` and ``epochs``
     override those of ``train``)."""
+
+    #: ``--quick``: 4 initialisations, no macrospin check (contract.quick_config).
+    QUICK: ClassVar[dict[str, Any]] = {"inits": 4, "macrospin_check": False}
 
     inits: int = 20
     init: str = "broad"
@@ -59,8 +63,9 @@ class XorConfig:
         return TrainConfig(**{**base.__dict__, "epochs": self.epochs, "init": self.init})
 
 
-def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
+def run(config: XorConfig, out_root: str | Path = "results", resume: str | Path | None = None) -> dict[str, Any]:
     """Train, evaluate, plot; returns the metrics (also written to metrics.json)."""
+    refuse_resume("xor", resume)
     gen = seed_everything(config.seed)
     net, task = config.network, config.task
     times, labels, _ = task.patterns()
