@@ -59,7 +59,7 @@ from .vowels_analysis import ceiling_analysis
 from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
 from .vowels_metrics import vowel_metrics, vowel_summary
 from .vowels_records import (  # noqa: F401 (PAPER re-exported)
-    MLP_HIDDEN, PAPER, PROTOCOLS, FullDataFits, MacrospinCalibration, MacrospinSplit, ProtocolSplit, SplitRecord, ThermalCalibration, TrainTest,
+    MLP_HIDDEN, PAPER, PROTOCOLS, Crosscheck, FullDataFits, GumbelFit, MacrospinCalibration, MacrospinSplit, ProtocolSplit, SplitRecord, ThermalCalibration, TrainTest,
     VowelSetup,
 )
 
@@ -243,7 +243,7 @@ def _sweeps(config: VowelsConfig, data, splits, gen: torch.Generator) -> dict:
     return {"variability": var, "devices": by_n}
 
 
-def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.Generator) -> dict:
+def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.Generator) -> Crosscheck:
     """Thermal LLGS switching probability vs current (the 300 K-calibrated junctions, ``hot.pulse``) against
     the Néel–Brown form of the compact model.
 
@@ -269,10 +269,10 @@ def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.G
             (i50, w), _ = curve_fit(gumbel, x, p[:, n], p0=(float(i_sw[n]), 10e-6), bounds=((-1e-3, 1e-7), (1e-3, 1e-3)))
         except RuntimeError:
             i50, w = math.nan, math.nan
-        fits.append({"i50_a": float(i50), "w_a": float(w)})
-    return {"temperature_k": hot.temperature, "pulse_s": hot.pulse, "trials": trials, "i_sw_a": i_sw.tolist(),
-            "offsets_a": offsets.tolist(), "p_llgs": p.T.tolist(), "fits": fits, "barrier": hot.barrier().tolist(),
-            "compact_w_a": compact.i_c / compact.delta, "compact_delta": compact.delta, "compact_i_c_a": compact.i_c}
+        fits.append(GumbelFit(float(i50), float(w)))
+    return Crosscheck(temperature_k=hot.temperature, pulse_s=hot.pulse, trials=trials, i_sw_a=i_sw.tolist(), offsets_a=offsets.tolist(),
+                      p_llgs=p.T.tolist(), fits=fits, barrier=hot.barrier().tolist(), compact_w_a=compact.i_c / compact.delta,
+                      compact_delta=compact.delta, compact_i_c_a=compact.i_c)
 
 
 def classifier_record(clf: ChainClassifier) -> dict:
@@ -369,7 +369,7 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     if config.crosscheck and "macrospin_300k" in macro_chains and "crosscheck" not in state:
         state["crosscheck"] = _crosscheck(macro_chains["macrospin_300k"].device.switching,
                                           CompactSwitching(pulse=config.paper_pulse, temperature=config.temperature),
-                                          torch.Generator().manual_seed(config.seed + 11))
+                                          torch.Generator().manual_seed(config.seed + 11)).to_json()  # a plain dict on disk
         ckpt.save(state)
     if config.analysis and "analysis" not in state:
         state["analysis"] = ceiling_analysis(config, data, splits)
@@ -382,7 +382,7 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     if "sweeps" in state:
         plot_robustness(state["sweeps"], out / "robustness.png")
     if "crosscheck" in state:
-        plot_crosscheck(state["crosscheck"], out / "llgs_vs_neel_brown.png")
+        plot_crosscheck(Crosscheck.from_json(state["crosscheck"]), out / "llgs_vs_neel_brown.png")
     print(vowel_summary(config, metrics, out))
     metrics["output_dir"] = str(out)
     return metrics

@@ -10,7 +10,7 @@ import numpy as np
 from ..devices.mtj import JunctionParams
 from .common import summary_table
 from .records import Estimate
-from .vowels_records import PAPER, PROTOCOLS, FullDataFits, SplitRecord, VowelSetup
+from .vowels_records import PAPER, PROTOCOLS, Crosscheck, FullDataFits, SplitRecord, VowelSetup
 
 
 def _over_splits(values, unit: str = "1") -> Estimate:
@@ -74,7 +74,7 @@ def vowel_metrics(config, data, per: list[SplitRecord], setup: VowelSetup, full:
                                   for s, d in sw["variability"].items()}
         metrics["devices"] = {str(nn): {k: _over_splits(v) for k, v in d.items()} for nn, d in sw["devices"].items()}
     if "crosscheck" in state:
-        metrics["llgs_vs_neel_brown"] = state["crosscheck"]
+        metrics["llgs_vs_neel_brown"] = Crosscheck.from_json(state["crosscheck"]).to_json()
     if "analysis" in state:
         metrics["analysis"] = {k: {n: _over_splits(v) for n, v in d.items()} for k, d in state["analysis"].items()}
     return metrics

@@ -209,3 +209,40 @@ class FullDataFits:
         hidden = [h for h in MLP_HIDDEN if f"mlp{h}" in d]
         return cls(d["chain"], d["chain_all_data_accuracy"], d["chain_time_s"], {h: d[f"mlp{h}"] for h in hidden},
                    {h: d[f"mlp{h}_all_data_accuracy"] for h in hidden})
+
+
+@dataclass(frozen=True)
+class GumbelFit:
+    """One junction's Néel–Brown (Gumbel) fit P(I) = 1 - exp(-ln2 exp((I - i50) / w)): i50 and w in A."""
+
+    i50_a: float
+    w_a: float
+
+
+@dataclass(frozen=True)
+class Crosscheck:
+    """Thermal LLGS switching probability vs current against the compact Néel–Brown law (``vowels._crosscheck``):
+    temperature (K), pulse (s), runs per point, each junction's switching current (A), the current offsets (A),
+    P(switch) per junction and offset, each junction's ``GumbelFit`` and barrier (k_B T), and the compact model's
+    width w = i_c / Delta (A), Delta and i_c (A). On disk (checkpoint, metrics.json's ``llgs_vs_neel_brown``):
+    ``to_json``, a dict of these fields."""
+
+    temperature_k: float
+    pulse_s: float
+    trials: int
+    i_sw_a: list[float]
+    offsets_a: list[float]
+    p_llgs: list[list[float]]
+    fits: list[GumbelFit]
+    barrier: list[float]
+    compact_w_a: float
+    compact_delta: float
+    compact_i_c_a: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Crosscheck:
+        """Inverse of ``to_json``."""
+        return cls(**{**d, "fits": [GumbelFit(**f) for f in d["fits"]]})
