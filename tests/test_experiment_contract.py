@@ -103,3 +103,16 @@ def test_the_recipe_a_new_experiment_in_one_module(tmp_path: Path, monkeypatch: 
     config_cls, run_it = entry.load()
     metrics = run_it(quick_config(config_cls, {"steps": 50}, True), tmp_path)
     assert metrics["steps"] == 2 and (Path(metrics["output_dir"]) / "metrics.json").exists()
+
+
+def test_xor_macrospin_check_is_a_typed_record_written_as_its_fields(tmp_path: Path) -> None:
+    import json
+
+    from mtjnn.experiments.xor import MacrospinCheck, XorConfig, run
+
+    metrics = run(XorConfig(inits=4), tmp_path)  # 4 inits converge within 30 epochs (seconds)
+    mc = metrics["macrospin_check"]
+    assert isinstance(mc, MacrospinCheck) and mc.networks >= 1
+    saved = json.loads((Path(metrics["output_dir"]) / "metrics.json").read_text())["macrospin_check"]
+    assert list(saved) == ["networks", "all_correct_fraction", "max_output_time_difference_s", "wall_time_s"]
+    assert saved["all_correct_fraction"] == mc.all_correct_fraction.to_json() and saved["networks"] == mc.networks
