@@ -116,3 +116,29 @@ def test_xor_macrospin_check_is_a_typed_record_written_as_its_fields(tmp_path: P
     saved = json.loads((Path(metrics["output_dir"]) / "metrics.json").read_text())["macrospin_check"]
     assert list(saved) == ["networks", "all_correct_fraction", "max_output_time_difference_s", "wall_time_s"]
     assert saved["all_correct_fraction"] == mc.all_correct_fraction.to_json() and saved["networks"] == mc.networks
+
+
+@pytest.mark.parametrize("args, module, explicit", [
+    (["run", "vowels", "--quick", "--splits", "3"], "vowels", {"splits": 3}),
+    (["run", "xor", "--quick", "--inits", "7"], "xor", {"inits": 7}),
+    (["run", "signed-lif", "--quick", "--sweep"], "signed_lif_device", {"sweep": True}),
+    (["neuron", "--quick", "--behaviour", "latency"], "neuron_behaviours", {"behaviour": "latency"}),
+])
+def test_cli_quick_applies_the_preset_but_keeps_explicit_options(args, module, explicit, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from mtjnn.cli import app
+
+    mod = importlib.import_module(f"mtjnn.experiments.{module}")
+    seen = []
+    monkeypatch.setattr(mod, "run", lambda config, out_root="results", resume=None: seen.append(config) or {})
+    result = CliRunner().invoke(app, args + ["--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (config,) = seen
+    for name, value in type(config).QUICK.items():
+        assert getattr(config, name) == explicit.get(name, value), name
+    for name, value in explicit.items():
+        assert getattr(config, name) == value
