@@ -15,7 +15,8 @@ adaptation  constant supra-threshold drive: inter-spike intervals lengthen and s
 spike_train constant drive -> periodic spikes; rate vs current (circuit, and bare device vs the pendulum formula).
 
 Amplitudes are gate voltages (V); currents (uA) are the drain currents they drive through the junction at rest.
-The summary prints each number next to the source's (~1 ns spikes, <= 50 uW, no bias current).
+The summary prints each number next to the source's (~1 ns spikes, <= 50 uW, no bias current); the summary and
+the figures are in ``neuron_behaviours_report``.
 """
 
 from __future__ import annotations
