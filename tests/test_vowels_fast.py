@@ -61,7 +61,8 @@ def test_protocols_never_see_the_test_samples_beyond_the_paper_map(monkeypatch):
     config = vowels_experiment.VowelsConfig()
     clean, bad = data, _poisoned(data, te)
     full_clf, _ = fit_smoothed(data.features, data.labels, PAPER_SWITCHING_CURRENTS)
-    full = {"chain": vowels_experiment.classifier_record(full_clf)}  # the paper map: fitted on all data by design
+    # the paper map: fitted on all data by design (no MLP input layers needed here)
+    full = vowels_experiment.FullDataFits(vowels_experiment.classifier_record(full_clf), 0.0, 0.0, {}, {})
     for protocol in vowels_experiment.PROTOCOLS:
         a, _ = vowels_experiment._software(protocol, config, clean, tr, full, seed=3)
         b, _ = vowels_experiment._software(protocol, config, bad, tr, full, seed=3)

@@ -14,6 +14,7 @@ import typer
 
 from .command import MtjnnCommand, resume_changes, set_debug
 from .command import explicit_options as _explicit
+from .experiments.contract import quick_config
 
 # plain (not rich) output: errors stay one grep-able line whatever the terminal width
 app = typer.Typer(help="mtjnn: neuromorphic hardware from magnetic tunnel junctions (SI units throughout).", no_args_is_help=True,
@@ -75,7 +76,8 @@ def simulate(
         ) from None
 
 
-# --- run commands: one per experiment, each a thin wrapper around experiments.<name>.run ---
+# --- run commands: one per experiment, each a thin wrapper around run(config, out, resume) of experiments.<name>
+# (experiments.contract); --quick applies the config class's QUICK preset through contract.quick_config ---
 _THREADS = "torch CPU threads (0 = torch default)."
 
 
@@ -111,12 +113,11 @@ def run_vowels_cmd(
     from .experiments.vowels import VowelsConfig, run
 
     _use_threads(threads)
-    fast = {"splits": 1, "macrospin": False, "sweep": False, "crosscheck": False, "mlp_epochs": 300, "thermal_trials": 3} if quick else {}
-    fast = {k: v for k, v in fast.items() if k not in _explicit(ctx)}  # --quick never overrides an option the user gave
-    config = VowelsConfig(**{"splits": splits, "split_by": split_by, "seed": seed, "vowels": tuple(v.strip() for v in vowels.split(",") if v.strip()),
-                             "macrospin": macrospin, "sweep": sweep, "analysis": analysis, "data_path": None if data is None else str(data),
-                             "corpus": corpus, **fast})
-    run(config, out, resume=resume)
+    config = quick_config(VowelsConfig, {"splits": splits, "split_by": split_by, "seed": seed,
+                                         "vowels": tuple(v.strip() for v in vowels.split(",") if v.strip()), "macrospin": macrospin,
+                                         "sweep": sweep, "analysis": analysis, "data_path": None if data is None else str(data),
+                                         "corpus": corpus}, quick, _explicit(ctx))
+    run(config, out, resume)
 
 
 # (iris / mnist)
@@ -158,7 +159,7 @@ def run_iris_cmd(
     from .experiments.activation_training import IrisConfig, run_iris
 
     train = _train_options(hidden, activation, gradient, delta, spread, read_noise, epochs, batch_size, lr, seed, threads)
-    run_iris(IrisConfig(train=train, seeds=seeds, folds=folds, compare=compare, sweep=sweep, sweep_seeds=sweep_seeds), out, resume=resume,
+    run_iris(IrisConfig(train=train, seeds=seeds, folds=folds, compare=compare, sweep=sweep, sweep_seeds=sweep_seeds), out, resume,
              changes=resume_changes())
 
 
@@ -181,7 +182,7 @@ def run_mnist_cmd(
     train = _train_options(hidden, activation, gradient, delta, spread, read_noise, epochs, batch_size, lr, seed, threads)
     config = MnistConfig(train=train, data_dir=None if data_dir is None else str(data_dir), train_subset=train_subset,
                          test_subset=test_subset, sweep=sweep)
-    run_mnist(config, out, resume=resume)
+    run_mnist(config, out, resume)
 
 
 # (xor)
@@ -198,12 +199,13 @@ def run_xor_cmd(
     """XOR with three SV/MTJ-nMOS neurons, time-coded spikes and spike-timing gradients (seed 000)."""
     from .experiments.xor import XorConfig, run
 
-    config = XorConfig(inits=4 if quick and "inits" not in _explicit(ctx) else inits, init=init, epochs=epochs, seed=seed, macrospin_check=not quick)
+    config = quick_config(XorConfig, {"inits": inits, "init": init, "epochs": epochs, "seed": seed}, quick, _explicit(ctx))
     run(config, out)
 
 
 @app.command("neuron", cls=MtjnnCommand)
 def neuron_cmd(
+    ctx: typer.Context,
     behaviour: str = typer.Option("all", help="threshold, latency, integration, refraction, inhibition, adaptation, spike_train or all."),
     fidelity: str = typer.Option("compact", help="compact (pendulum) or macrospin (LLGS engine)."),
     dt_ps: float = typer.Option(5.0, help="Integration step in ps."),
@@ -213,7 +215,7 @@ def neuron_cmd(
     """The seven behaviours of the SV/MTJ-nMOS spiking neuron: numbers and one figure each (seed 000)."""
     from .experiments.neuron_behaviours import BehaviourConfig, run
 
-    config = BehaviourConfig(behaviour=behaviour, fidelity=fidelity, dt=dt_ps * 1e-12, quick=quick)
+    config = quick_config(BehaviourConfig, {"behaviour": behaviour, "fidelity": fidelity, "dt": dt_ps * 1e-12}, quick, _explicit(ctx))
     run(config, out)
 
 
@@ -238,8 +240,8 @@ def run_signed_lif_cmd(
     from .experiments.signed_lif_device import SignedLIFDeviceConfig, run
 
     device = OrthogonalMTJ(width=width_nm * 1e-9, length=length_nm * 1e-9, height=height_nm * 1e-9, ms=ms, alpha=alpha)
-    fast = {"duration": 20e-9, "thermal_trials": 1, "sweep": sweep if "sweep" in _explicit(ctx) else False} if quick else {"sweep": sweep}
-    config = SignedLIFDeviceConfig(device=device, clock=clock_ps * 1e-12, temperature=temperature, seed=seed, **fast)
+    config = quick_config(SignedLIFDeviceConfig, {"device": device, "clock": clock_ps * 1e-12, "temperature": temperature, "seed": seed,
+                                                  "sweep": sweep}, quick, _explicit(ctx))
     run(config, out)
 
 
@@ -260,7 +262,7 @@ def _run_snn(dataset: str, recipe: str, neuron: str, epochs: int, batch_size: in
         time_budget_s=budget_min * 60 if budget_min > 0 else None, train_per_class=train_per_class or None,
         test_per_class=test_per_class or None, data_dir=None if data_dir is None else str(data_dir), seed=seed,
     )
-    run(config, out, resume=resume)  # range errors of the options come before any training starts
+    run(config, out, resume)  # range errors of the options come before any training starts
 
 
 _SNN_HELP = {

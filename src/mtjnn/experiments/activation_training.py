@@ -119,7 +119,7 @@ def iris_cross_validation(
     return {"test_acc": Estimate.of(accs, over="runs (seeds x folds)"), "test_accs": accs, "history_mean": _mean_history(histories)}
 
 
-def run_iris(config: IrisConfig, out_root: str | Path = "results", *, resume: str | Path | None = None, progress: bool = True,
+def run_iris(config: IrisConfig, out_root: str | Path = "results", resume: str | Path | None = None, *, progress: bool = True,
              changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Cross-validated Iris training (FD gradients), baselines and sweeps; writes metrics and figures.
 
@@ -248,7 +248,8 @@ def mnist_splits(config: MnistConfig) -> MnistSplits:
                        pixels(data.x_test[:n_te]), torch.tensor(data.y_test[:n_te]))
 
 
-def run_mnist(config: MnistConfig, out_root: str | Path = "results", *, resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+def run_mnist(config: MnistConfig, out_root: str | Path = "results", resume: str | Path | None = None, *,
+              progress: bool = True) -> dict[str, Any]:
     """Train on MNIST with a checkpoint per epoch; ``resume`` = a previous run folder to continue.
 
     The epoch is selected on the validation split; the test set is evaluated once (see ``fit``).

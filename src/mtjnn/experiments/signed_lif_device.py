@@ -16,7 +16,7 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ from ..devices.signed_lif_fit import SignedLIFFit, fit_device, run_model
 from ..devices.signed_lif_macrospin import OrthogonalMTJ
 from ..validation import check_positive, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .contract import refuse_resume
 from .records import Estimate
 from .results import write_config
 from .signed_lif_plots import plot_fi, plot_geometry, plot_traces
@@ -40,6 +41,9 @@ class SignedLIFDeviceConfig:
     sequence. samples_per_clock, dt: trace sampling and integration step (s). temperature: K of the thermal check
     (0 skips it), thermal_trials: repetitions of the bank at that temperature. sweep: the geometry and damping
     maps; widths, lengths (m, at the device's height) and alphas of the maps. seed."""
+
+    #: ``--quick``: a 20 ns bank, one thermal trial, no maps (contract.quick_config).
+    QUICK: ClassVar[dict[str, Any]] = {"duration": 20e-9, "thermal_trials": 1, "sweep": False}
 
     device: OrthogonalMTJ = field(default_factory=OrthogonalMTJ)
     clock: float = 300e-12
@@ -106,24 +110,46 @@ def sign_errors(traces, bank) -> dict[str, int]:
             "without_input": int((fired & (cur == 0)).sum())}
 
 
-def geometry_point(device: OrthogonalMTJ, clock: float, dt: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MapPoint:
+    """One point of the geometry / damping maps (``geometry_point``; written as a dict of these fields in
+    metrics.json's ``geometry_map`` and ``damping_map``): the junction's dimensions (m) and damping, its damping
+    ratio, barrier at 300 K (k_B T) and rheobase (A), the joint fit's RMSE / theta and spike-time error / ISI,
+    the wrong-sign spikes at 0 K, whether the signed behaviour holds and whether the fit meets the paper's limits."""
+
+    width_m: float
+    length_m: float
+    height_m: float
+    alpha: float
+    damping_ratio: float
+    thermal_stability_300k: float
+    critical_current_a: float
+    rmse_over_theta: float
+    spike_time_error: float
+    wrong_sign_spikes: int
+    signed_behaviour: bool
+    fit_passes: bool
+
+
+def geometry_point(device: OrthogonalMTJ, clock: float, dt: float) -> MapPoint:
     """One point of the maps: closed forms, a quick joint fit on a 30 ns bank, and whether the signed behaviour holds
     (overdamped: one spike per flip, no ringing; barrier >= 40 at 300 K; at 0 K at most 1 % of the spikes of the sign
     opposite to the current of their clock period)."""
     fit, traces, bank = fit_device(device, clock, duration=30e-9, samples_per_clock=10, dt=dt, restarts=1)
     errors = sign_errors(traces, bank)
     zeta, barrier = device.damping_ratio(), device.thermal_stability(300.0)
-    return {
-        "width_m": device.width, "length_m": device.length, "height_m": device.height, "alpha": device.alpha,
-        "damping_ratio": zeta, "thermal_stability_300k": barrier, "critical_current_a": device.critical_current(),
-        "rmse_over_theta": fit.rmse_over_theta, "spike_time_error": fit.spike_time_error, "wrong_sign_spikes": errors["wrong_sign"],
-        "signed_behaviour": bool(zeta > 1 and barrier >= SIGNED_BEHAVIOUR_BARRIER and errors["wrong_sign"] <= 0.01 * errors["spikes"]),
-        "fit_passes": fit.passes,
-    }
+    return MapPoint(
+        width_m=device.width, length_m=device.length, height_m=device.height, alpha=device.alpha,
+        damping_ratio=zeta, thermal_stability_300k=barrier, critical_current_a=device.critical_current(),
+        rmse_over_theta=fit.rmse_over_theta, spike_time_error=fit.spike_time_error, wrong_sign_spikes=errors["wrong_sign"],
+        signed_behaviour=bool(zeta > 1 and barrier >= SIGNED_BEHAVIOUR_BARRIER and errors["wrong_sign"] <= 0.01 * errors["spikes"]),
+        fit_passes=fit.passes,
+    )
 
 
-def run(config: SignedLIFDeviceConfig, out_root: str | Path = "results") -> dict[str, Any]:
+def run(config: SignedLIFDeviceConfig, out_root: str | Path = "results", resume: str | Path | None = None) -> dict[str, Any]:
     """Characterize, fit, sweep, plot; returns the metrics (also written to metrics.json)."""
+    refuse_resume("signed_lif", resume)
     gen = seed_everything(config.seed)
     out = results_dir("signed_lif", out_root)
     write_config(out, "signed_lif", config)
@@ -219,9 +245,9 @@ def _summary_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((f"thermal {t['temperature_k']:.0f} K", f"wrong-sign spikes {t['wrong_sign_fraction'].mean:.4f}, "
                                                          f"spontaneous spikes at rest {t['spontaneous_spikes_at_rest']} in {t['rest_time_s'] * 1e9:.0f} ns"))
     if "geometry_map" in m:
-        held = [p for p in m["geometry_map"] if p["signed_behaviour"]]
+        held = [p for p in m["geometry_map"] if p.signed_behaviour]
         rows.append(("geometry map", f"signed behaviour holds at {len(held)}/{len(m['geometry_map'])} (W, L) points"))
-        rows.append(("damping map", "holds for alpha in " + ", ".join(f"{p['alpha']:g}" for p in m["damping_map"] if p["signed_behaviour"])))
+        rows.append(("damping map", "holds for alpha in " + ", ".join(f"{p.alpha:g}" for p in m["damping_map"] if p.signed_behaviour)))
     rows.append(("wall time", f"{m['wall_time_s']:.0f} s"))
     return rows
 

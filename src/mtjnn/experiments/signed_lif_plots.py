@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .common import pyplot
+
+if TYPE_CHECKING:
+    from .signed_lif_device import MapPoint
 
 
 def plot_traces(traces, bank, u_model: np.ndarray, fit, path: Path, rows: tuple[str, ...] = ("step +1.25", "train +2.5 I_ref every 3", "random")) -> None:
@@ -48,29 +51,29 @@ def plot_fi(levels: np.ndarray, device: np.ndarray, adler: np.ndarray, lif: np.n
     plt.close(fig)
 
 
-def plot_geometry(geometry: list[dict[str, Any]], damping: list[dict[str, Any]], device, path: Path) -> None:
+def plot_geometry(geometry: list[MapPoint], damping: list[MapPoint], device, path: Path) -> None:
     """Where the signed behaviour holds: W x L map (joint-fit RMSE/theta as colour, markers for holds / fails) and
     the damping sweep (fit metrics and damping ratio)."""
     plt = pyplot()
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.3))
-    w = np.array([p["width_m"] for p in geometry]) * 1e9
-    length = np.array([p["length_m"] for p in geometry]) * 1e9
-    rmse = np.array([p["rmse_over_theta"] for p in geometry])
-    held = np.array([p["signed_behaviour"] for p in geometry])
+    w = np.array([p.width_m for p in geometry]) * 1e9
+    length = np.array([p.length_m for p in geometry]) * 1e9
+    rmse = np.array([p.rmse_over_theta for p in geometry])
+    held = np.array([p.signed_behaviour for p in geometry])
     sc = ax.scatter(w, length, c=rmse, s=260, cmap="viridis", marker="s")
     ax.scatter(w[~held], length[~held], marker="x", color="red", s=80, label="fails (zeta <= 1, barrier < 40 kT or > 1 % wrong signs)")
     for p in geometry:
-        ax.annotate(f"{p['thermal_stability_300k']:.0f}", (p["width_m"] * 1e9, p["length_m"] * 1e9), fontsize=6, ha="center", va="center", color="white")
+        ax.annotate(f"{p.thermal_stability_300k:.0f}", (p.width_m * 1e9, p.length_m * 1e9), fontsize=6, ha="center", va="center", color="white")
     ax.plot([device.width * 1e9], [device.length * 1e9], "o", mfc="none", mec="orange", ms=18, label="10 x 45 x 50 nm (paper)")
     fig.colorbar(sc, ax=ax, label="joint-fit RMSE / theta")
     ax.set_xlabel("width W (nm, along the reference)")
     ax.set_ylabel(f"length L (nm); height T = {device.height * 1e9:.0f} nm")
     ax.set_title("signed behaviour vs geometry (numbers: barrier at 300 K in kT)", fontsize=9)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
-    alphas = np.array([p["alpha"] for p in damping])
-    bx.semilogx(alphas, [p["rmse_over_theta"] for p in damping], "o-", label="RMSE / theta")
-    bx.semilogx(alphas, [p["spike_time_error"] for p in damping], "s-", label="spike-time error / ISI")
-    bx.semilogx(alphas, [min(p["damping_ratio"], 3) / 3 for p in damping], "k:", label="damping ratio zeta / 3 (capped)")
+    alphas = np.array([p.alpha for p in damping])
+    bx.semilogx(alphas, [p.rmse_over_theta for p in damping], "o-", label="RMSE / theta")
+    bx.semilogx(alphas, [p.spike_time_error for p in damping], "s-", label="spike-time error / ISI")
+    bx.semilogx(alphas, [min(p.damping_ratio, 3) / 3 for p in damping], "k:", label="damping ratio zeta / 3 (capped)")
     bx.axhline(0.03, color="C0", lw=0.6, ls="--")
     bx.axhline(0.05, color="C1", lw=0.6, ls="--")
     bx.set_xlabel("Gilbert damping alpha (10 x 45 x 50 nm)")

@@ -32,6 +32,7 @@ from ..physics.params import Macrospin
 from ..physics.timestep import DT_CHECKS
 from ..validation import check_choice, check_non_negative, check_positive, check_range
 from .common import pyplot, results_dir, save_json, seed_everything, summary_table
+from .contract import refuse_resume
 from .records import Estimate
 from .results import write_config
 
@@ -91,12 +92,13 @@ def initial_state(junctions: int) -> torch.Tensor:
     return torch.tensor([[-1.0, 0.02, 0.0]], dtype=torch.float64).expand(junctions, 3)
 
 
-def run(config: SwitchingConfig, out_root: str | Path = "results") -> dict:
+def run(config: SwitchingConfig, out_root: str | Path = "results", resume: str | Path | None = None) -> dict:
     """Simulate; write ``config.json``, ``metrics.json`` and the figures under ``out_root/simulate/<stamp>``.
 
     Returns the metrics (plus ``output_dir``). Raises ``physics.timestep.CoarseTimeStepError`` before
     any work (and before creating the folder) when ``config.dt_check == "error"`` and dt is too coarse.
     """
+    refuse_resume("simulate", resume)
     gen = seed_everything(config.seed)
     params = config.macrospin()
     nx, ny, nz = params.demag

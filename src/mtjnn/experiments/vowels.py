@@ -24,6 +24,7 @@ import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -57,7 +58,10 @@ from .results import reopen_run_folder, saved_config, write_config
 from .vowels_analysis import ceiling_analysis
 from .vowels_plots import plot_confusion, plot_crosscheck, plot_learning_curves, plot_robustness, plot_switching_map
 from .vowels_metrics import vowel_metrics, vowel_summary
-from .vowels_records import PAPER, PROTOCOLS, MacrospinSplit, ProtocolSplit, SplitRecord, TrainTest  # noqa: F401 (PAPER re-exported)
+from .vowels_records import (  # noqa: F401 (PAPER re-exported)
+    MLP_HIDDEN, PAPER, PROTOCOLS, Crosscheck, FullDataFits, GumbelFit, MacrospinCalibration, MacrospinSplit, ProtocolSplit, SplitRecord, ThermalCalibration, TrainTest,
+    VowelSetup,
+)
 
 #: "hillenbrand": the seed's data; "synthetic": Peterson & Barney (1952) means with talker/token spreads.
 CORPORA = ("hillenbrand", "synthetic")
@@ -66,6 +70,10 @@ CORPORA = ("hillenbrand", "synthetic")
 @dataclass(frozen=True)
 class VowelsConfig:
     """Inputs of ``run`` (SI units: A, s, K)."""
+
+    #: ``--quick``: one split, no macrospin, no sweeps or cross-check, short MLP training (contract.quick_config).
+    QUICK: ClassVar[dict[str, Any]] = {"splits": 1, "macrospin": False, "sweep": False, "crosscheck": False, "mlp_epochs": 300,
+                                       "thermal_trials": 3}
 
     splits: int = 10
     test_fraction: float = 0.2
@@ -135,17 +143,17 @@ def _thermal_accuracy(clf: ChainClassifier, x, y, chain: SeriesChain, trials: in
     return np.array([float(clf.accuracy(x, y, chain, gen)) for _ in range(trials)])
 
 
-def _software(protocol: str, config: VowelsConfig, data, tr: np.ndarray, full: dict, seed: int) -> tuple[ChainClassifier, dict]:
+def _software(protocol: str, config: VowelsConfig, data, tr: np.ndarray, full: FullDataFits, seed: int) -> tuple[ChainClassifier, dict]:
     """Software-trained chain of one protocol on the training part ``tr`` (see ``PROTOCOLS``)."""
     x, y = data.features, data.labels
     i_sw = paper_switching_currents(config.n_devices)
     if protocol == "paper":
-        return refit_thresholds(classifier_from_record(full["chain"]), x[tr], y[tr]), {}
+        return refit_thresholds(classifier_from_record(full.chain), x[tr], y[tr]), {}
     clf, _, info = select_by_validation(x[tr], y[tr], i_sw, replace(STRICT_FIT, seed=seed), groups=np.asarray(data.speakers)[tr])
     return clf, info
 
 
-def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: dict, full: dict, gen: torch.Generator) -> SplitRecord:
+def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: dict, full: FullDataFits, gen: torch.Generator) -> SplitRecord:
     """Everything measured on one split (``vowels_records.SplitRecord``)."""
     x, y = data.features, data.labels
     i_sw = paper_switching_currents(config.n_devices)
@@ -166,9 +174,9 @@ def _split(config: VowelsConfig, data, tr: np.ndarray, te: np.ndarray, macro: di
                                         ("rule_error_spare", replace(clf, spare="error")))}
         unowned = float((clf.table[clf.run(x[te], cold).configuration] < 0).double().mean())
         mlp_curves = {}
-        for hidden in (1, 2):
+        for hidden in MLP_HIDDEN:
             mlp = MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts, seed=int(gen.initial_seed()))
-            layer = first_layer_from_record(full[f"mlp{hidden}"]) if protocol == "paper" else None
+            layer = first_layer_from_record(full.mlp_layers[hidden]) if protocol == "paper" else None
             res = train_mlp(x[tr], y[tr], x[te], y[te], mlp, groups=np.asarray(data.speakers)[tr], first_layer=layer)
             accuracy[f"mlp{hidden}"] = TrainTest(res.train_accuracy, res.test_accuracy)
             mlp_params[hidden] = res.n_parameters
@@ -235,7 +243,7 @@ def _sweeps(config: VowelsConfig, data, splits, gen: torch.Generator) -> dict:
     return {"variability": var, "devices": by_n}
 
 
-def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.Generator) -> dict:
+def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.Generator) -> Crosscheck:
     """Thermal LLGS switching probability vs current (the 300 K-calibrated junctions, ``hot.pulse``) against
     the Néel–Brown form of the compact model.
 
@@ -261,10 +269,10 @@ def _crosscheck(hot: MacrospinSwitching, compact: CompactSwitching, gen: torch.G
             (i50, w), _ = curve_fit(gumbel, x, p[:, n], p0=(float(i_sw[n]), 10e-6), bounds=((-1e-3, 1e-7), (1e-3, 1e-3)))
         except RuntimeError:
             i50, w = math.nan, math.nan
-        fits.append({"i50_a": float(i50), "w_a": float(w)})
-    return {"temperature_k": hot.temperature, "pulse_s": hot.pulse, "trials": trials, "i_sw_a": i_sw.tolist(),
-            "offsets_a": offsets.tolist(), "p_llgs": p.T.tolist(), "fits": fits, "barrier": hot.barrier().tolist(),
-            "compact_w_a": compact.i_c / compact.delta, "compact_delta": compact.delta, "compact_i_c_a": compact.i_c}
+        fits.append(GumbelFit(float(i50), float(w)))
+    return Crosscheck(temperature_k=hot.temperature, pulse_s=hot.pulse, trials=trials, i_sw_a=i_sw.tolist(), offsets_a=offsets.tolist(),
+                      p_llgs=p.T.tolist(), fits=fits, barrier=hot.barrier().tolist(), compact_w_a=compact.i_c / compact.delta,
+                      compact_delta=compact.delta, compact_i_c_a=compact.i_c)
 
 
 def classifier_record(clf: ChainClassifier) -> dict:
@@ -282,19 +290,20 @@ def first_layer_from_record(rec: dict) -> FirstLayer:
     return FirstLayer(*(np.asarray(rec[k]) for k in ("mean", "std", "weight", "bias")))
 
 
-def _full_data_fits(config: VowelsConfig, data) -> dict:
+def _full_data_fits(config: VowelsConfig, data) -> FullDataFits:
     """The ``paper`` protocol's preprocessing, fitted once on all samples: the chain's input map (with the
     thresholds and table of that fit, which the splits refit) and the MLPs' input layers."""
     x, y = data.features, data.labels
     started = time.perf_counter()
     clf, report = fit_smoothed(x, y, paper_switching_currents(config.n_devices), SmoothedTrainingConfig(seed=config.seed))
-    out = {"chain": classifier_record(clf), "chain_all_data_accuracy": report.train_accuracy, "chain_time_s": time.perf_counter() - started}
-    for hidden in (1, 2):
+    chain, chain_time = classifier_record(clf), time.perf_counter() - started
+    layers, accuracy = {}, {}
+    for hidden in MLP_HIDDEN:
         mlp = MLPConfig(hidden=hidden, epochs=config.mlp_epochs, restarts=config.mlp_restarts, seed=config.seed)
         res = train_mlp(x, y, x, y, mlp, groups=np.asarray(data.speakers))
-        out[f"mlp{hidden}"] = {k: np.asarray(v).tolist() for k, v in res.first_layer._asdict().items()}
-        out[f"mlp{hidden}_all_data_accuracy"] = res.train_accuracy
-    return out
+        layers[hidden] = {k: np.asarray(v).tolist() for k, v in res.first_layer._asdict().items()}
+        accuracy[hidden] = res.train_accuracy
+    return FullDataFits(chain, report.train_accuracy, chain_time, layers, accuracy)
 
 
 def _saved_config(folder: Path) -> VowelsConfig:
@@ -320,13 +329,12 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     ckpt = Checkpoint(out / "checkpoint.pt")
     state = ckpt.load() or {"splits": [], "setup": None}
     if state["setup"] is None:
-        setup: dict = {"macrospin": None}
+        cold = thermal = None
         if config.macrospin:
             started = time.perf_counter()
             macro = MacrospinSwitching.calibrate(paper_switching_currents(config.n_devices), pulse=config.macrospin_pulse,
                                                  dt=config.macrospin_dt)
-            setup["macrospin"] = {"anisotropy_field_t": macro.anisotropy_field.tolist(),
-                                  "thresholds_a": macro.thresholds().tolist(), "time_s": time.perf_counter() - started}
+            cold = MacrospinCalibration(macro.anisotropy_field.tolist(), macro.thresholds().tolist(), time.perf_counter() - started)
             if config.macrospin_thermal:
                 started = time.perf_counter()
                 hot = MacrospinSwitching.calibrate(paper_switching_currents(config.n_devices), pulse=config.macrospin_pulse,
@@ -334,25 +342,25 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
                                                    generator=torch.Generator().manual_seed(config.seed + 3))
                 probe = torch.as_tensor(paper_switching_currents(config.n_devices))[None, :].expand(256, -1).contiguous()
                 p50 = hot.switch(probe, torch.Generator().manual_seed(config.seed + 5)).to(torch.float64).mean(0)
-                setup["macrospin_thermal"] = {"anisotropy_field_t": hot.anisotropy_field.tolist(), "barrier": hot.barrier().tolist(),
-                                              "p_switch_at_i_sw": p50.tolist(), "time_s": time.perf_counter() - started}
-        state["setup"] = setup
+                thermal = ThermalCalibration(hot.anisotropy_field.tolist(), hot.barrier().tolist(), p50.tolist(), time.perf_counter() - started)
+        state["setup"] = VowelSetup(cold, thermal).to_json()  # plain dicts on disk
         ckpt.save(state)
+    setup = VowelSetup.from_json(state["setup"])
     macro_chains: dict = {}
-    macro_params = None
-    if state["setup"]["macrospin"] is not None:
-        macro_params = MacrospinSwitching(anisotropy_field=torch.tensor(state["setup"]["macrospin"]["anisotropy_field_t"]),
+    if setup.macrospin is not None:
+        macro_params = MacrospinSwitching(anisotropy_field=torch.tensor(setup.macrospin.anisotropy_field_t),
                                           pulse=config.macrospin_pulse, dt=config.macrospin_dt)
         macro_chains["macrospin_0k"] = _chain(macro_params)
-        if "macrospin_thermal" in state["setup"]:
-            hk = torch.tensor(state["setup"]["macrospin_thermal"]["anisotropy_field_t"])
+        if setup.thermal is not None:
+            hk = torch.tensor(setup.thermal.anisotropy_field_t)
             macro_chains["macrospin_300k"] = _chain(replace(macro_params, anisotropy_field=hk, temperature=config.temperature))
     if "full_data" not in state:
-        state["full_data"] = _full_data_fits(config, data)
+        state["full_data"] = _full_data_fits(config, data).to_json()
         ckpt.save(state)
+    full = FullDataFits.from_json(state["full_data"])
     for i in tqdm(range(len(state["splits"]), config.splits), desc="vowels: splits", initial=len(state["splits"]), total=config.splits):
         split_gen = torch.Generator().manual_seed(config.seed * 1000 + i)
-        state["splits"].append(_split(config, data, *splits[i], macro_chains, state["full_data"], split_gen).to_json())  # flat on disk
+        state["splits"].append(_split(config, data, *splits[i], macro_chains, full, split_gen).to_json())  # flat on disk
         ckpt.save(state)
     per = [SplitRecord.from_json(p, PROTOCOLS) for p in state["splits"]]
     if config.sweep and "sweeps" not in state:
@@ -361,12 +369,12 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     if config.crosscheck and "macrospin_300k" in macro_chains and "crosscheck" not in state:
         state["crosscheck"] = _crosscheck(macro_chains["macrospin_300k"].device.switching,
                                           CompactSwitching(pulse=config.paper_pulse, temperature=config.temperature),
-                                          torch.Generator().manual_seed(config.seed + 11))
+                                          torch.Generator().manual_seed(config.seed + 11)).to_json()  # a plain dict on disk
         ckpt.save(state)
     if config.analysis and "analysis" not in state:
         state["analysis"] = ceiling_analysis(config, data, splits)
         ckpt.save(state)
-    metrics = vowel_metrics(config, data, per, state)
+    metrics = vowel_metrics(config, data, per, setup, full, state)
     save_json(out / "metrics.json", metrics)
     plot_confusion(per, data.vowels, out / "confusion.png")
     plot_switching_map(config, data, splits[0], per[0], out / "switching_map.png")
@@ -374,7 +382,7 @@ def run(config: VowelsConfig = VowelsConfig(), out_root: str | Path = "results",
     if "sweeps" in state:
         plot_robustness(state["sweeps"], out / "robustness.png")
     if "crosscheck" in state:
-        plot_crosscheck(state["crosscheck"], out / "llgs_vs_neel_brown.png")
+        plot_crosscheck(Crosscheck.from_json(state["crosscheck"]), out / "llgs_vs_neel_brown.png")
     print(vowel_summary(config, metrics, out))
     metrics["output_dir"] = str(out)
     return metrics

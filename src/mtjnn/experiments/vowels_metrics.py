@@ -10,7 +10,7 @@ import numpy as np
 from ..devices.mtj import JunctionParams
 from .common import summary_table
 from .records import Estimate
-from .vowels_records import PAPER, PROTOCOLS, SplitRecord
+from .vowels_records import PAPER, PROTOCOLS, Crosscheck, FullDataFits, SplitRecord, VowelSetup
 
 
 def _over_splits(values, unit: str = "1") -> Estimate:
@@ -18,8 +18,9 @@ def _over_splits(values, unit: str = "1") -> Estimate:
     return Estimate.of(values, over="splits", unit=unit)
 
 
-def vowel_metrics(config, data, per: list[SplitRecord], state: dict) -> dict:
-    """metrics.json of a vowel run (``config``: its ``VowelsConfig``; ``state``: its checkpoint state)."""
+def vowel_metrics(config, data, per: list[SplitRecord], setup: VowelSetup, full: FullDataFits, state: dict) -> dict:
+    """metrics.json of a vowel run (``config``: its ``VowelsConfig``; ``state``: its checkpoint state, for the
+    optional sweeps, cross-check and analysis)."""
     keys = [f"{p}_{name}" for p in PROTOCOLS for name in ("software", "rule", "rule_from_software", "rule_error_spare", "mlp1", "mlp2")]
     keys += ["macrospin_0k", "macrospin_300k", "macrospin_0k_rule", "macrospin_300k_rule"]
     acc = {}
@@ -59,8 +60,8 @@ def vowel_metrics(config, data, per: list[SplitRecord], state: dict) -> dict:
                                 "cross-validation (by talker) inside it"},
         "unowned_test_fraction": {pr: _over_splits([p.protocols[pr].rule_unowned_test for p in per]) for pr in PROTOCOLS},
         "speed": {f"{pr}_training_s": _over_splits([p.protocols[pr].time_training_s for p in per], "s") for pr in PROTOCOLS},
-        "setup": state["setup"],
-        "full_data": {k: v for k, v in state["full_data"].items() if not k.startswith(("mlp1", "mlp2")) or k.endswith("accuracy")},
+        "setup": setup.to_json(),
+        "full_data": full.metrics_json(),
         "per_split": [{k: v for k, v in p.to_json().items() if "curve" not in k and not k.startswith(("pred", "true"))} for p in per],
     }
     if "macrospin_0k" in per[0].macrospin:
@@ -73,7 +74,7 @@ def vowel_metrics(config, data, per: list[SplitRecord], state: dict) -> dict:
                                   for s, d in sw["variability"].items()}
         metrics["devices"] = {str(nn): {k: _over_splits(v) for k, v in d.items()} for nn, d in sw["devices"].items()}
     if "crosscheck" in state:
-        metrics["llgs_vs_neel_brown"] = state["crosscheck"]
+        metrics["llgs_vs_neel_brown"] = Crosscheck.from_json(state["crosscheck"]).to_json()
     if "analysis" in state:
         metrics["analysis"] = {k: {n: _over_splits(v) for n, v in d.items()} for k, d in state["analysis"].items()}
     return metrics

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .vowels_records import SplitRecord
+from .vowels_records import Crosscheck, SplitRecord
 
 
 def _plt():
@@ -163,24 +163,24 @@ def plot_robustness(sweeps: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def plot_crosscheck(cc: dict, path: Path) -> None:
+def plot_crosscheck(cc: Crosscheck, path: Path) -> None:
     """P(switch) vs current: thermal LLGS ensembles (points), fitted Néel–Brown/Gumbel curves, compact width."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4.2))
-    off = np.asarray(cc["offsets_a"]) * 1e6
+    off = np.asarray(cc.offsets_a) * 1e6
     fine = np.linspace(off[0], off[-1], 200)
-    for n, (p, fit) in enumerate(zip(cc["p_llgs"], cc["fits"])):
+    for n, (p, fit) in enumerate(zip(cc.p_llgs, cc.fits)):
         p = np.asarray(p)
-        ax.errorbar(off, p, yerr=np.sqrt(p * (1 - p) / cc["trials"]), marker="o", ls="", ms=4, capsize=2, color=f"C{n}",
-                    label=f"LLGS junction {n + 1} (Delta = {cc['barrier'][n]:.0f}): w = {fit['w_a'] * 1e6:.1f} µA")
-        i50 = (fit["i50_a"] - cc["i_sw_a"][n]) * 1e6
-        ax.plot(fine, 1 - np.exp(-np.log(2) * np.exp(np.clip((fine - i50) / (fit["w_a"] * 1e6), -50, 50))), color=f"C{n}", lw=1)
-    w = cc["compact_w_a"] * 1e6
+        ax.errorbar(off, p, yerr=np.sqrt(p * (1 - p) / cc.trials), marker="o", ls="", ms=4, capsize=2, color=f"C{n}",
+                    label=f"LLGS junction {n + 1} (Delta = {cc.barrier[n]:.0f}): w = {fit.w_a * 1e6:.1f} µA")
+        i50 = (fit.i50_a - cc.i_sw_a[n]) * 1e6
+        ax.plot(fine, 1 - np.exp(-np.log(2) * np.exp(np.clip((fine - i50) / (fit.w_a * 1e6), -50, 50))), color=f"C{n}", lw=1)
+    w = cc.compact_w_a * 1e6
     ax.plot(fine, 1 - np.exp(-np.log(2) * np.exp(np.clip(fine / w, -50, 50))), "k--",
-            label=f"compact Néel–Brown (Delta = {cc['compact_delta']:.0f}): w = {w:.1f} µA")
+            label=f"compact Néel–Brown (Delta = {cc.compact_delta:.0f}): w = {w:.1f} µA")
     ax.set_xlabel("I - I_sw (µA)")
-    ax.set_ylabel(f"P(switch within {cc['pulse_s'] * 1e9:.0f} ns) at {cc['temperature_k']:.0f} K")
-    ax.set_title(f"thermal LLGS vs Néel–Brown ({cc['trials']} runs per point)", fontsize=9)
+    ax.set_ylabel(f"P(switch within {cc.pulse_s * 1e9:.0f} ns) at {cc.temperature_k:.0f} K")
+    ax.set_title(f"thermal LLGS vs Néel–Brown ({cc.trials} runs per point)", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

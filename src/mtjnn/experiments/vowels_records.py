@@ -1,7 +1,9 @@
-"""Typed per-split records of `mtjnn run vowels` (issues 11/12): what ``experiments.vowels`` measures on one split
-and hands to its metrics, figures and checkpoint.
+"""Typed records of `mtjnn run vowels` (issues 11/12): what ``experiments.vowels`` measures on one split
+(``SplitRecord``), calibrates once (``VowelSetup``) and fits on all samples (``FullDataFits``), and hands to its
+metrics, figures and checkpoint.
 
-On disk (``checkpoint.pt`` and ``metrics.json``'s ``per_split``) a split is the flat dict it has always been
+On disk (``checkpoint.pt`` and ``metrics.json``'s ``per_split``, ``setup``, ``full_data``) each record is the dict it has
+always been; below, a split is the flat dict
 (keys such as ``"paper_rule_test"``, ``"macrospin_0k_energy_j"``): ``SplitRecord.to_json`` writes it and
 ``SplitRecord.from_json`` reads it, so checkpoints written before these records existed resume unchanged.
 Units: accuracies are fractions, times s, energies J, currents A, map weights A/Hz.
@@ -10,7 +12,7 @@ Units: accuracies are fractions, times s, energies J, currents A, map weights A/
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 #: ``paper``: our reading of the seed (its S3 preprocessing): the 26 input-map coefficients (and the MLPs'
@@ -133,3 +135,114 @@ class SplitRecord:
         return cls(protocols=recs, mlp_params={h: d[f"mlp{h}_params"] for h in MLP_HIDDEN}, chain={k: d[k] for k in CHAIN_FIELDS},
                    curve_control=d["curve_control"], pred_test=d["pred_test"], true_test=d["true_test"],
                    thermal={k: d[k] for k in THERMAL_FIELDS}, energy_paper_pulse_j=d["energy_paper_pulse_j"], macrospin=macro)
+
+
+@dataclass(frozen=True)
+class MacrospinCalibration:
+    """The 0 K LLGS junctions calibrated to the chain's switching currents: anisotropy fields (T), the thresholds
+    they give (A) and the calibration's wall time (s)."""
+
+    anisotropy_field_t: list[float]
+    thresholds_a: list[float]
+    time_s: float
+
+
+@dataclass(frozen=True)
+class ThermalCalibration:
+    """The same junctions calibrated at the run's temperature: anisotropy fields (T), barriers (k_B T), the
+    switching probability at each junction's switching current, wall time (s)."""
+
+    anisotropy_field_t: list[float]
+    barrier: list[float]
+    p_switch_at_i_sw: list[float]
+    time_s: float
+
+
+@dataclass(frozen=True)
+class VowelSetup:
+    """What a vowel run calibrates once before the splits (None without macrospin / thermal macrospin). On disk
+    (checkpoint and metrics.json's ``setup``): ``{"macrospin": {...} | None[, "macrospin_thermal": {...}]}``."""
+
+    macrospin: MacrospinCalibration | None = None
+    thermal: ThermalCalibration | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"macrospin": None if self.macrospin is None else asdict(self.macrospin)}
+        if self.thermal is not None:
+            out["macrospin_thermal"] = asdict(self.thermal)
+        return out
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> VowelSetup:
+        """Inverse of ``to_json``."""
+        cold, hot = d.get("macrospin"), d.get("macrospin_thermal")
+        return cls(None if cold is None else MacrospinCalibration(**cold), None if hot is None else ThermalCalibration(**hot))
+
+
+@dataclass(frozen=True)
+class FullDataFits:
+    """The ``paper`` protocol's preprocessing, fitted once on all samples: the chain (``vowels.classifier_record``,
+    plain lists) with its all-data accuracy and wall time (s), and each MLP's input layer ({hidden: FirstLayer
+    fields mean, std, weight, bias as lists}) with its all-data accuracy. On disk: the flat dict of ``to_json``
+    (``"chain"``, ``"chain_all_data_accuracy"``, ``"chain_time_s"``, ``"mlp<h>"``, ``"mlp<h>_all_data_accuracy"``)."""
+
+    chain: Mapping[str, Any]
+    chain_accuracy: float
+    chain_time_s: float
+    mlp_layers: Mapping[int, Mapping[str, list]]
+    mlp_accuracy: Mapping[int, float]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"chain": dict(self.chain), "chain_all_data_accuracy": self.chain_accuracy, "chain_time_s": self.chain_time_s}
+        for h in self.mlp_layers:
+            out[f"mlp{h}"], out[f"mlp{h}_all_data_accuracy"] = dict(self.mlp_layers[h]), self.mlp_accuracy[h]
+        return out
+
+    def metrics_json(self) -> dict[str, Any]:
+        """metrics.json's ``full_data``: ``to_json`` without the MLP input layers."""
+        layers = tuple(f"mlp{h}" for h in self.mlp_layers)
+        return {k: v for k, v in self.to_json().items() if not k.startswith(layers) or k.endswith("accuracy")}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> FullDataFits:
+        """Inverse of ``to_json``."""
+        hidden = [h for h in MLP_HIDDEN if f"mlp{h}" in d]
+        return cls(d["chain"], d["chain_all_data_accuracy"], d["chain_time_s"], {h: d[f"mlp{h}"] for h in hidden},
+                   {h: d[f"mlp{h}_all_data_accuracy"] for h in hidden})
+
+
+@dataclass(frozen=True)
+class GumbelFit:
+    """One junction's Néel–Brown (Gumbel) fit P(I) = 1 - exp(-ln2 exp((I - i50) / w)): i50 and w in A."""
+
+    i50_a: float
+    w_a: float
+
+
+@dataclass(frozen=True)
+class Crosscheck:
+    """Thermal LLGS switching probability vs current against the compact Néel–Brown law (``vowels._crosscheck``):
+    temperature (K), pulse (s), runs per point, each junction's switching current (A), the current offsets (A),
+    P(switch) per junction and offset, each junction's ``GumbelFit`` and barrier (k_B T), and the compact model's
+    width w = i_c / Delta (A), Delta and i_c (A). On disk (checkpoint, metrics.json's ``llgs_vs_neel_brown``):
+    ``to_json``, a dict of these fields."""
+
+    temperature_k: float
+    pulse_s: float
+    trials: int
+    i_sw_a: list[float]
+    offsets_a: list[float]
+    p_llgs: list[list[float]]
+    fits: list[GumbelFit]
+    barrier: list[float]
+    compact_w_a: float
+    compact_delta: float
+    compact_i_c_a: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Crosscheck:
+        """Inverse of ``to_json``."""
+        return cls(**{**d, "fits": [GumbelFit(**f) for f in d["fits"]]})

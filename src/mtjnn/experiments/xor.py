@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ from ..nn.spike_timing import SpikeTimingConfig, evaluate_layerwise, simulate_la
 from ..nn.xor_training import INITS, TrainConfig, XorTask, train_xor
 from ..validation import check_choice, check_range
 from .common import results_dir, save_json, seed_everything, summary_table
+from .contract import refuse_resume
 from .records import Estimate
 from .results import write_config
 
@@ -37,6 +38,9 @@ class XorConfig:
     ``epochs`` (1..10000), ``seed``, ``macrospin_check`` (re-evaluate the trained networks with macrospin
     neurons, dt ``macrospin_dt`` s), and the network / training / task settings (``init`` and ``epochs``
     override those of ``train``)."""
+
+    #: ``--quick``: 4 initialisations, no macrospin check (contract.quick_config).
+    QUICK: ClassVar[dict[str, Any]] = {"inits": 4, "macrospin_check": False}
 
     inits: int = 20
     init: str = "broad"
@@ -59,8 +63,21 @@ class XorConfig:
         return TrainConfig(**{**base.__dict__, "epochs": self.epochs, "init": self.init})
 
 
-def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
+@dataclass(frozen=True)
+class MacrospinCheck:
+    """The converged networks re-evaluated with every neuron a full LLGS macrospin (metrics.json's
+    ``macrospin_check``, a dict of these fields): how many, the fraction still classifying all four patterns, the
+    largest |output spike time (macrospin) - (compact)| in s, and the wall time of the check in s."""
+
+    networks: int
+    all_correct_fraction: Estimate
+    max_output_time_difference_s: float
+    wall_time_s: float
+
+
+def run(config: XorConfig, out_root: str | Path = "results", resume: str | Path | None = None) -> dict[str, Any]:
     """Train, evaluate, plot; returns the metrics (also written to metrics.json)."""
+    refuse_resume("xor", resume)
     gen = seed_everything(config.seed)
     net, task = config.network, config.task
     times, labels, _ = task.patterns()
@@ -107,12 +124,12 @@ def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
         t0 = time.perf_counter()
         macro = evaluate_layerwise(res.wh[sel], res.wo[sel], times, net, fidelity="macrospin", dt=config.macrospin_dt)
         compact = evaluate_layerwise(res.wh[sel], res.wo[sel], times, net, fidelity="compact", dt=config.macrospin_dt)
-        metrics["macrospin_check"] = {
-            "networks": int(sel.numel()),
-            "all_correct_fraction": Estimate.of(task.correct(macro, labels).all(1).double(), over="converged networks"),
-            "max_output_time_difference_s": float((macro.time[..., -1] - compact.time[..., -1]).abs().max()),
-            "wall_time_s": time.perf_counter() - t0,
-        }
+        metrics["macrospin_check"] = MacrospinCheck(
+            networks=int(sel.numel()),
+            all_correct_fraction=Estimate.of(task.correct(macro, labels).all(1).double(), over="converged networks"),
+            max_output_time_difference_s=float((macro.time[..., -1] - compact.time[..., -1]).abs().max()),
+            wall_time_s=time.perf_counter() - t0,
+        )
     out = results_dir("xor", out_root)
     write_config(out, "xor", {**config.__dict__, "train": config.training()})
     save_json(out / "metrics.json", metrics)
@@ -132,7 +149,7 @@ def run(config: XorConfig, out_root: str | Path = "results") -> dict[str, Any]:
     ]
     if "macrospin_check" in metrics:
         mc = metrics["macrospin_check"]
-        rows.append(("macrospin re-evaluation", f"{mc['all_correct_fraction'].mean * 100:.0f} % of {mc['networks']} trained networks still correct; max |dt_out| = {mc['max_output_time_difference_s'] * 1e12:.0f} ps"))
+        rows.append(("macrospin re-evaluation", f"{mc.all_correct_fraction.mean * 100:.0f} % of {mc.networks} trained networks still correct; max |dt_out| = {mc.max_output_time_difference_s * 1e12:.0f} ps"))
     rows.append(("results", str(out)))
     print(summary_table(rows, "mtjnn run xor: three SV/MTJ-nMOS neurons, spike-timing gradients"))
     metrics["output_dir"] = str(out)
