@@ -23,7 +23,8 @@ _TIMES = "s"
 #: a plain dict uses its job name). Integers not listed are dimensionless counts, seeds or indices ("1").
 FIELD_UNITS: dict[str, dict[str, str]] = {
     "SwitchingConfig": _SWITCHING,
-    "SweepSpec": {"currents": "A", "pulses": "s", "temperature": "K", "dt": "s", "relax": "s"},
+    "SweepSpec": {"currents": "A", "pulses": "s", "temperature": "K", "dt": "s", "relax": "s",
+                  "wer_floor": "1 (write-error rate)", "ci_factor": "1 (ratio of the 95 % interval bounds)"},
     "VowelsConfig": {"test_fraction": "1", "step_current": "A", "paper_pulse": "s", "temperature": "K", "macrospin_pulse": "s",
                      "macrospin_dt": "s", "sweep_sigmas": "1 (fraction of the input threshold)"},
     "IrisConfig": {"deltas": "1 (pre-activation units)", "spreads": "1 (relative sigma)", "read_noises": "1 (fraction of the full swing)"},
