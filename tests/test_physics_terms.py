@@ -126,3 +126,22 @@ def test_vcma_bad_input_names_the_parameter():
         Macrospin(ms=1e6, thickness=1.5e-9, area=1e-16, vcma_coefficient=1e-6)
     with pytest.raises(ValueError, match="barrier_thickness"):
         Macrospin(ms=1e6, thickness=1.5e-9, area=1e-16, barrier_thickness=0.0)
+
+
+def test_kernel_pack_rows_by_name(monkeypatch):
+    """Each row of the fused pack holds the parameter of its name; a term with an unknown row is refused."""
+    from mtjnn.physics import fused, fused_kernel, terms
+
+    p = Macrospin(**{**ALL_ON, "vcma_coefficient": 0.0}, spin_torque_asymmetry=1.5).resolve(1, F64, "cpu")
+    monkeypatch.setattr(fused, "_PACKED", (None, None))
+    pack = fused._pack_params(p, F64)
+    row = fused_kernel.ROW
+    assert pack.shape == (len(fused_kernel.PARAM_ROWS), 1)
+    assert pack[row["hk"], 0] == p.hk.item() and pack[row["al"], 0] == p.alpha.item()
+    assert pack[row["uz"], 0] == p.easy_axis[0, 2].item() and pack[row["g"], 0] == p.gamma_ll.item()
+    assert pack[row["sc"], 0] == p.stt_angular[0, 2].item() != 0.0
+    bad = terms.FieldTerm("extra", terms.TERMS["zeeman"].field, None, affine=True, kernel_rows=lambda p: {"kz": p.hk[:, 0]})
+    monkeypatch.setitem(terms.TERMS, "extra", bad)
+    monkeypatch.setattr(fused, "_PACKED", (None, None))
+    with pytest.raises(RuntimeError, match="unknown \\['kz'\\]"):
+        fused._pack_params(p, F64)

@@ -9,8 +9,11 @@ Each ``FieldTerm`` declares
   or None for a non-conservative term (the spin torques);
 * ``affine``: the field is affine in m (B = L m + b), so the fused kernel's uniform path can fold it
   into its 3x3 matrix; a term that is not affine can only run on a general (term-by-term) path;
-* ``fused``: the fused numba kernel (``fused_kernel.py``) implements it. ``simulate(backend="fused")``
-  refuses parameters that switch on a term it does not implement; ``backend="auto"`` runs them on torch;
+* ``kernel_rows(p)``: for a term the fused numba kernel (``fused_kernel.py``) implements, its rows of
+  the kernel's parameter pack, {row name: (B|1,) tensor} with names from ``fused_kernel.PARAM_ROWS``
+  (``fused._pack_params`` stacks them by name and refuses a missing or unknown row); None for a term
+  the kernel does not implement: ``simulate(backend="fused")`` refuses parameters that switch it on and
+  ``backend="auto"`` runs them on torch;
 * ``active(p)``: whether the term is switched on for these parameters (a default-off term returns
   False, so existing junctions run the same code, bit for bit).
 
@@ -27,6 +30,7 @@ from typing import Callable, Optional
 
 import torch
 
+from ..constants import MU0
 from .anisotropy import anisotropy_energy, anisotropy_field
 from .demag import demag_energy, demag_field
 from .params import ResolvedMacrospin, efficiency_factor
@@ -45,8 +49,13 @@ class FieldTerm:
     field: Field
     energy: Optional[Field]
     affine: bool
-    fused: bool
+    kernel_rows: Optional[Callable[[ResolvedMacrospin], dict[str, torch.Tensor]]] = None
     active: Callable[[ResolvedMacrospin], bool] = lambda p: True
+
+    @property
+    def fused(self) -> bool:
+        """True if the fused kernel implements the term (it declares its ``kernel_rows``)."""
+        return self.kernel_rows is not None
 
     @property
     def conservative(self) -> bool:
@@ -88,11 +97,31 @@ def _stt(m, p, applied, current):
     return stt_field(m, a_j, p.field_like * a_j, p.polarizer)
 
 
-register(FieldTerm("zeeman", _zeeman, lambda m, p, b, i: zeeman_energy(m, p.ms, b, p.volume), affine=True, fused=True))
+def _stt_rows(p):
+    one = torch.ones_like(p.stt_per_ampere[:, 0])
+    sa, sb, sc = p.stt_angular.unbind(-1) if p.stt_angular is not None else (one, one, 0.0 * one)
+    px, py, pz = p.polarizer.unbind(-1)
+    return {"px": px, "py": py, "pz": pz, "stt": p.stt_per_ampere[:, 0], "xi": p.field_like[:, 0],
+            "sa": sa, "sb": sb, "sc": sc}
+
+
+def _anisotropy_rows(p):
+    ux, uy, uz = p.easy_axis.unbind(-1)
+    return {"hk": p.hk[:, 0], "ux": ux, "uy": uy, "uz": uz}
+
+
+def _demag_rows(p):
+    dx, dy, dz = (-MU0 * p.ms * p.demag).unbind(-1)
+    return {"dx": dx, "dy": dy, "dz": dz}
+
+
+register(FieldTerm("zeeman", _zeeman, lambda m, p, b, i: zeeman_energy(m, p.ms, b, p.volume), affine=True,
+                   kernel_rows=lambda p: {}))  # the applied field reaches the kernel with the drive
 register(FieldTerm("anisotropy", lambda m, p, b, i: anisotropy_field(m, p.hk, p.easy_axis),
-                   lambda m, p, b, i: anisotropy_energy(m, p.ms, p.hk, p.easy_axis, p.volume), affine=True, fused=True))
+                   lambda m, p, b, i: anisotropy_energy(m, p.ms, p.hk, p.easy_axis, p.volume), affine=True,
+                   kernel_rows=_anisotropy_rows))
 register(FieldTerm("demag", lambda m, p, b, i: demag_field(m, p.ms, p.demag),
-                   lambda m, p, b, i: demag_energy(m, p.ms, p.demag, p.volume), affine=True, fused=True))
-register(FieldTerm("vcma", vcma_field, vcma_energy, affine=True, fused=False, active=vcma_active))
+                   lambda m, p, b, i: demag_energy(m, p.ms, p.demag, p.volume), affine=True, kernel_rows=_demag_rows))
+register(FieldTerm("vcma", vcma_field, vcma_energy, affine=True, active=vcma_active))  # torch only
 # affine only for a constant efficiency; the kernel takes its general path for an angle-dependent one
-register(FieldTerm("spin_torque", _stt, None, affine=True, fused=True))
+register(FieldTerm("spin_torque", _stt, None, affine=True, kernel_rows=_stt_rows))
