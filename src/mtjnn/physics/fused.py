@@ -40,8 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from ..constants import MU0
-from .fused_kernel import BLOCK, advance_blocks
+from .fused_kernel import BLOCK, CONSTS, PARAM_ROWS, advance_blocks
+from .terms import TERMS
 from .thermal import CounterNoise
 from .types import DivergenceError
 
@@ -55,24 +55,31 @@ _PACKED: tuple = (None, None)  # (last ResolvedMacrospin packed, its matrix); on
 
 
 def _pack_params(p, dtype: torch.dtype) -> np.ndarray:
-    """(17, B|1) matrix of the kernel's per-junction constants (rows _HK ... _SC) in the state dtype.
+    """(len(PARAM_ROWS), B|1) matrix of the kernel's per-junction constants in the state dtype, by row name.
 
-    Rows _SA, _SB, _SC hold the angular efficiency factor A / (B + C m.p) (1, 1, 0: constant eta);
+    The rows come from the ``kernel_rows`` of every registered term the kernel implements (``terms.py``)
+    plus the engine's gamma' and alpha, stacked in the order of ``fused_kernel.PARAM_ROWS``; a row
+    declared twice, missing or unknown to the kernel is an error (a new row cannot misalign the others).
+    Rows sa, sb, sc hold the angular efficiency factor A / (B + C m.p) (1, 1, 0: constant eta);
     a non-zero C makes the kernel take its general (term-by-term) path, the factor not being affine in m.
     """
     last, packed = _PACKED
     if last is p and packed.dtype == _NUMPY_DTYPE[dtype]:
         return packed
-    one = torch.ones_like(p.alpha[:, 0])
-    rows = [
-        p.hk[:, 0], p.easy_axis[:, 0], p.easy_axis[:, 1], p.easy_axis[:, 2],
-        *(-MU0 * p.ms * p.demag).unbind(-1),
-        p.polarizer[:, 0], p.polarizer[:, 1], p.polarizer[:, 2],
-        p.stt_per_ampere[:, 0], p.field_like[:, 0], p.gamma_ll[:, 0], p.alpha[:, 0],
-        *(p.stt_angular.unbind(-1) if p.stt_angular is not None else (one, one, 0.0 * one)),
-    ]
-    width = max(r.shape[0] for r in rows)
-    packed = torch.stack([r.detach().to("cpu", dtype).expand(width) for r in rows]).contiguous().numpy()
+    rows = {"g": p.gamma_ll[:, 0], "al": p.alpha[:, 0]}
+    for term in TERMS.values():
+        if term.fused:
+            new = term.kernel_rows(p)
+            if set(new) & set(rows):
+                raise RuntimeError(f"field term {term.name!r} declares kernel rows {sorted(set(new) & set(rows))} "
+                                   "that are already packed")
+            rows.update(new)
+    if set(rows) != set(PARAM_ROWS):
+        raise RuntimeError(f"fused kernel rows: missing {sorted(set(PARAM_ROWS) - set(rows))}, "
+                           f"unknown {sorted(set(rows) - set(PARAM_ROWS))} (fused_kernel.PARAM_ROWS, terms.py)")
+    width = max(r.shape[0] for r in rows.values())
+    packed = torch.stack([rows[name].detach().to("cpu", dtype).expand(width) for name in PARAM_ROWS])
+    packed = packed.contiguous().numpy()
     globals()["_PACKED"] = (p, packed)
     return packed
 
@@ -104,8 +111,9 @@ def fused_chunk(m, p, current, field, noise, step0, dt, n, method, stride, cross
     sigma = noise.sigma.detach().to("cpu", torch.float64).reshape(-1).contiguous().numpy() if keyed else np.zeros(1)
     samples = np.empty(((step0 + n) // stride - step0 // stride, batch, 3), dtype=npdt)
     threshold = 0.0 if crossing is None else crossing.threshold
-    consts = np.array([dt, 0.5 * dt, dt / 6.0, 2.0, 1.0, 0.0, threshold, 0.5, 0.375, 0.3125, 1e-4, 1e-3,
-                       1.0 / 3.0, 1.0 / 6.0], dtype=npdt)
+    named = dict(dt=dt, hdt=0.5 * dt, sdt=dt / 6.0, two=2.0, one=1.0, zero=0.0, threshold=threshold, half=0.5,
+                 c38=0.375, c516=0.3125, near=1e-4, floor=1e-3, third=1.0 / 3.0, sixth=1.0 / 6.0)
+    consts = np.array([named[name] for name in CONSTS], dtype=npdt)
     sw = switch_time.detach()
     direct = sw.is_contiguous() and sw.dtype == m.dtype and sw.device.type == "cpu"
     sw_np = sw.numpy() if direct else sw.to("cpu", m.dtype).contiguous().numpy()

@@ -40,9 +40,28 @@ BLOCK = 256  #: junctions per block; a block's state and parameters stay in L1/L
 _Q = BLOCK // 4  # lane offset of the four interleaved lanes of a full uniform block
 _FM = {"contract"}  # allow FMA contraction only (keeps NaN/inf semantics for the divergence check)
 
-# rows of the packed parameter matrix (see _pack_params)
-_HK, _UX, _UY, _UZ, _DX, _DY, _DZ, _PX, _PY, _PZ, _STT, _XI, _G, _AL, _SA, _SB, _SC = range(17)
-_NPARAM = 17
+#: Rows of the packed parameter matrix, declared once: ``fused._pack_params`` fills them by name (from the
+#: ``kernel_rows`` of the registered terms, ``terms.py``) and the kernels index them through ``ROW``.
+PARAM_ROWS = ("hk", "ux", "uy", "uz",  # anisotropy: mu0 H_K (T), easy axis u
+              "dx", "dy", "dz",  # demag: -mu0 Ms N_k (T)
+              "px", "py", "pz", "stt", "xi", "sa", "sb", "sc",  # spin torque: p, c_stt (T/A), xi, A, B, C
+              "g", "al")  # engine: gamma' (rad/(s T)), alpha
+ROW = {name: i for i, name in enumerate(PARAM_ROWS)}
+_HK, _UX, _UY, _UZ = ROW["hk"], ROW["ux"], ROW["uy"], ROW["uz"]
+_DX, _DY, _DZ = ROW["dx"], ROW["dy"], ROW["dz"]
+_PX, _PY, _PZ, _STT, _XI = ROW["px"], ROW["py"], ROW["pz"], ROW["stt"], ROW["xi"]
+_SA, _SB, _SC = ROW["sa"], ROW["sb"], ROW["sc"]
+_G, _AL = ROW["g"], ROW["al"]
+_NPARAM = len(PARAM_ROWS)
+#: Entries of the scalar constants vector ``consts`` (``fused.fused_chunk`` fills them by name).
+CONSTS = ("dt", "hdt", "sdt", "two", "one", "zero", "threshold", "half", "c38", "c516", "near", "floor",
+          "third", "sixth")
+CONST = {name: i for i, name in enumerate(CONSTS)}
+_C_DT, _C_HDT, _C_SDT, _C_TWO, _C_ONE, _C_ZERO = (CONST["dt"], CONST["hdt"], CONST["sdt"], CONST["two"],
+                                                  CONST["one"], CONST["zero"])
+_C_THR, _C_HALF, _C_C38, _C_C516, _C_NEAR, _C_FLOOR = (CONST["threshold"], CONST["half"], CONST["c38"],
+                                                       CONST["c516"], CONST["near"], CONST["floor"])
+_C_THIRD, _C_SIXTH = CONST["third"], CONST["sixth"]
 _NCOEF = 12  # uniform path, per drive point: L' (9, row-major), hb' (3)
 CHECK_EVERY = 16  #: divergence check period in steps (as in the torch stepper)
 _U32, _S32 = np.uint64(0xFFFFFFFF), np.uint64(32)
@@ -449,8 +468,9 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keye
                    samples, cross_idx, cross_dir, switch, renorm, heun, has_noise, bad, st, th, before, coef, prm, drv):
     """Integrate block ``blk``: load it into SoA rows, step, check divergence, record crossings, sample, store."""
     batch = m_in.shape[0]
-    dt, hdt, sdt, two, one, zero, thr = consts[0], consts[1], consts[2], consts[3], consts[4], consts[5], consts[6]
-    nc = (one, consts[7], consts[8], consts[9], consts[10], consts[11])  # see _unit
+    dt, hdt, sdt, two = consts[_C_DT], consts[_C_HDT], consts[_C_SDT], consts[_C_TWO]
+    one, zero, thr = consts[_C_ONE], consts[_C_ZERO], consts[_C_THR]
+    nc = (one, consts[_C_HALF], consts[_C_C38], consts[_C_C516], consts[_C_NEAR], consts[_C_FLOOR])  # see _unit
     cur_t, cur_j = cur.shape[0] > 1, cur.shape[1] > 1
     fld_t, fld_j = fld.shape[0] > 1, fld.shape[1] > 1
     prm_j = prm_src.shape[1] > 1
@@ -509,7 +529,7 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keye
             else:
                 far = _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm)
         elif uniform:
-            far = _rk4_uniform(st, coef, nbu, dt, hdt, consts[12], consts[13], nc, renorm)
+            far = _rk4_uniform(st, coef, nbu, dt, hdt, consts[_C_THIRD], consts[_C_SIXTH], nc, renorm)
         else:
             far = _rk4_general(st, prm, drv, nb, dt, hdt, sdt, two, nc, renorm)
         if far:  # some |m| moved by more than 1e-4: exact rescaling

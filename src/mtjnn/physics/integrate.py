@@ -33,6 +33,7 @@ from .philox import random_keys
 from .thermal import CounterNoise, thermal_noise, thermal_sigma
 from .timestep import DT_CHECKS, check_time_step, max_time_step, static_field_spread
 from .rk45 import simulate_adaptive
+from .terms import unfused_terms
 from .types import Crossing, DivergenceError, Trajectory, check_finite_state
 
 __all__ = ["BACKENDS", "METHODS", "NOISE_SOURCES", "Crossing", "DivergenceError", "Trajectory", "sample_stride",
@@ -334,6 +335,12 @@ def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacro
         return torch_chunk
     if backend == "fused" and not fused_ok:
         raise ValueError("backend = 'fused' needs a CPU state without autograd and method 'rk4' or 'heun'")
+    unfused = unfused_terms(p)
+    if unfused and backend == "fused":
+        raise ValueError(f"backend = 'fused' does not implement the field term(s) {', '.join(unfused)} "
+                         "(physics/terms.py); allowed: backend = 'torch' or 'auto' (which runs them on torch)")
+    if unfused:
+        return torch_chunk
     try:
         from .fused import fused_chunk
     except ImportError:

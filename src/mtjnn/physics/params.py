@@ -17,12 +17,13 @@ import torch
 from ..constants import GAMMA_E
 from ..validation import check_non_negative, check_positive, check_range
 from .torques import gilbert_from_beta, stt_coefficient
+from .vcma import vcma_coefficient
 
 ArrayLike = Union[float, int, tuple, list, np.ndarray, torch.Tensor]
 
 _SCALARS = (
     "ms", "thickness", "area", "alpha", "anisotropy_field", "eta", "field_like", "temperature", "gamma",
-    "spin_torque_asymmetry",
+    "spin_torque_asymmetry", "vcma_coefficient", "vcma_resistance", "barrier_thickness",
 )
 _VECTORS = ("demag", "easy_axis", "polarizer")
 
@@ -54,6 +55,11 @@ class Macrospin:
         spin_torque_angular: angular form of the efficiency, "slonczewski" (default, with Lambda) or
             "tunnel": eta(m.p) = eta / (1 + eta^2 m.p) (Slonczewski's tunnelling form; needs |eta| < 1).
             Both forms scale the damping-like and the field-like torque alike (b_J = xi a_J).
+        vcma_coefficient: VCMA coefficient xi, J/(V m) (any sign; 0, the default, switches the term off):
+            the bias V = I vcma_resistance lowers the anisotropy along ``easy_axis`` by
+            mu0 dH_K = 2 xi V / (Ms t_F barrier_thickness) (``vcma.py``; torch backend only).
+        vcma_resistance: junction resistance R that turns the current into the bias V = I R, ohm (> 0).
+        barrier_thickness: tunnel-barrier (MgO) thickness t_ox, m (> 0).
     """
 
     ms: ArrayLike
@@ -70,6 +76,9 @@ class Macrospin:
     gamma: ArrayLike = GAMMA_E
     spin_torque_asymmetry: ArrayLike = 1.0
     spin_torque_angular: str = "slonczewski"
+    vcma_coefficient: ArrayLike = 0.0
+    vcma_resistance: ArrayLike = 1e3
+    barrier_thickness: ArrayLike = 1e-9
 
     def __post_init__(self) -> None:
         check_positive("ms", self.ms, unit="A/m")
@@ -82,6 +91,9 @@ class Macrospin:
         check_non_negative("temperature", self.temperature, unit="K")
         check_positive("gamma", self.gamma, unit="rad/(s T)")
         check_positive("spin_torque_asymmetry", self.spin_torque_asymmetry)
+        check_range("vcma_coefficient", self.vcma_coefficient, -1e-11, 1e-11, unit="J/(V m)")
+        check_positive("vcma_resistance", self.vcma_resistance, unit="ohm")
+        check_positive("barrier_thickness", self.barrier_thickness, unit="m")
         if self.spin_torque_angular not in _ANGULAR_FORMS:
             raise ValueError(
                 f"spin_torque_angular = {self.spin_torque_angular!r}; allowed: one of {', '.join(map(repr, _ANGULAR_FORMS))}"
@@ -201,6 +213,8 @@ class Macrospin:
             field_like=t["field_like"],
             temperature=t["temperature"],
             stt_angular=self._angular_coefficients(t["spin_torque_asymmetry"], t["eta"]),
+            vcma_per_ampere=None if bool(torch.all(t["vcma_coefficient"] == 0.0)) else vcma_coefficient(
+                t["ms"], t["thickness"], t["vcma_coefficient"], t["vcma_resistance"], t["barrier_thickness"]),
         )
 
     def _angular_coefficients(self, lam: torch.Tensor, eta: torch.Tensor) -> torch.Tensor | None:
@@ -234,6 +248,7 @@ class ResolvedMacrospin(NamedTuple):
     field_like: torch.Tensor  # (B|1, 1)
     temperature: torch.Tensor  # (B|1, 1) K
     stt_angular: torch.Tensor | None = None  # (B|1, 3): efficiency factor A / (B + C m.p); None: 1
+    vcma_per_ampere: torch.Tensor | None = None  # (B|1, 1) T/A: VCMA field per ampere (vcma.py); None: off
 
 
 _ANGULAR_FORMS = ("slonczewski", "tunnel")

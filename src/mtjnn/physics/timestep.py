@@ -88,6 +88,8 @@ def max_precession_rate(p: ResolvedMacrospin, field: torch.Tensor, current: torc
             c = p.stt_angular.detach()
             a_j = a_j * c[:, 0] / (c[:, 1] - c[:, 2].abs())
         stt = a_j * (2.0 + p.field_like.detach().abs()[:, 0])
+        if p.vcma_per_ampere is not None:  # VCMA field |c I| (m.u) u: a field-spread of |c I| (vcma.py)
+            stt = stt + p.vcma_per_ampere.detach().abs()[:, 0] * current.detach().abs().amax(0)
         return float((p.gamma.detach()[:, 0] * (spread + b_ext + stt)).max())
 
 
