@@ -1,4 +1,4 @@
-"""`mtjnn sweep robustness vowels`: accuracy vs device spread and temperature with confidence bands."""
+"""`mtjnn sweep robustness vowels|iris|xor`: accuracy vs device spread and temperature with confidence bands."""
 
 from __future__ import annotations
 
@@ -44,8 +44,11 @@ def test_run_writes_table_figure_and_metrics(tmp_path, trained, monkeypatch) -> 
 
 
 @pytest.mark.parametrize(("kw", "name"), [
-    (dict(task="iris"), "task"), (dict(sigmas=()), "sigmas"), (dict(sigmas=(-0.1,)), "sigmas"), (dict(draws=1), "draws"),
+    (dict(task="mnist"), "task"), (dict(sigmas=()), "sigmas"), (dict(sigmas=(-0.1,)), "sigmas"), (dict(draws=1), "draws"),
     (dict(temperatures=(-5.0,)), "temperatures"), (dict(corpus="timit"), "corpus"),
+    (dict(task="iris", temperatures=(0.0, 300.0)), "temperatures"), (dict(task="xor", temperatures=(300.0,)), "temperatures"),
+    (dict(task="iris", temperatures=None, sigmas=(0.3,)), "sigmas"), (dict(task="xor", temperatures=None, sigmas=(0.25,)), "sigmas"),
+    (dict(task="iris", temperatures=None, read_noise=-0.1), "read_noise"), (dict(task="iris", temperatures=None, epochs=0), "epochs"), (dict(task="xor", temperatures=None, inits=0), "inits"),
 ])
 def test_bad_robustness_specs(kw, name) -> None:
     with pytest.raises(ValueError, match=name):
@@ -53,7 +56,8 @@ def test_bad_robustness_specs(kw, name) -> None:
 
 
 @pytest.mark.parametrize(("args", "flag"), [
-    (["iris"], "task"), (["vowels", "--temperatures", "0,hot"], "--temperatures"), (["vowels", "--sigmas-pct", "20:0:3"], "--sigmas-pct"),
+    (["mnist"], "task"), (["vowels", "--temperatures", "0,hot"], "--temperatures"), (["xor", "--temperatures", "300"], "--temperatures"),
+    (["iris", "--sigmas-pct", "0:30:4"], "--sigmas-pct"), (["vowels", "--sigmas-pct", "20:0:3"], "--sigmas-pct"),
     (["vowels", "--draws", "1"], "--draws"),
 ])
 def test_cli_refuses_bad_robustness_options(tmp_path, args, flag) -> None:
@@ -63,3 +67,8 @@ def test_cli_refuses_bad_robustness_options(tmp_path, args, flag) -> None:
 
     result = CliRunner().invoke(app, ["sweep", "robustness", *args, "--out", str(tmp_path)])
     assert result.exit_code == 2 and flag in result.output, result.output
+
+
+def test_tasks_without_a_thermal_model_sweep_zero_kelvin_only() -> None:
+    assert RobustnessSpec(task="vowels").temperatures == (0.0, 300.0)
+    assert RobustnessSpec(task="iris").temperatures == (0.0,) and RobustnessSpec(task="xor").temperatures == (0.0,)

@@ -355,9 +355,12 @@ def sweep_switching_cmd(
 
 @sweep_app.command("robustness", cls=MtjnnCommand)
 def sweep_robustness_cmd(
-    task: str = typer.Argument(..., help="The trained network: vowels (the MTJ chain of `mtjnn run vowels`)."),
-    sigmas_pct: str = typer.Option("0:20:9", help="Relative threshold spread in % as START:STOP:COUNT (or one value)."),
-    temperatures: str = typer.Option("0,300", help="Temperatures in K, comma-separated (0: noise-free switching)."),
+    task: str = typer.Argument(..., help="The trained network: vowels (the MTJ chain of `mtjnn run vowels`), iris (the "
+                               "MTJ-activation MLP of `mtjnn run iris`) or xor (the spiking XOR of `mtjnn run xor`)."),
+    sigmas_pct: str = typer.Option("0:20:9", help="Relative device spread in % as START:STOP:COUNT (or one value); "
+                                   "iris and xor: at most 20."),
+    temperatures: str = typer.Option(None, help="Temperatures in K, comma-separated (0: noise-free switching). "
+                                               "Default 0,300 for vowels; iris and xor have no thermal model: 0 only."),
     draws: int = typer.Option(200, help="Device realisations per point (>= 2)."),
     seed: int = typer.Option(0, help="Seed of the split, the training and the device draws."),
     corpus: str = typer.Option("hillenbrand", help="hillenbrand (the seed's data) or synthetic."),
@@ -370,7 +373,7 @@ def sweep_robustness_cmd(
     from .experiments.sweep_robustness import RobustnessSpec, run_robustness
 
     try:
-        temps = tuple(float(t) for t in temperatures.split(","))
+        temps = None if temperatures is None else tuple(float(t) for t in temperatures.split(","))
     except ValueError:
         raise ValueError(f"temperatures = {temperatures!r}; allowed: comma-separated numbers in K, e.g. 0,300") from None
     run_robustness(RobustnessSpec(task=task, sigmas=parse_range("sigmas_pct", sigmas_pct, 0.01), temperatures=temps, draws=draws,
