@@ -17,6 +17,7 @@ from mtjnn.experiments.records import Estimate
 from mtjnn.experiments.signed_lif_device import SignedLIFDeviceConfig
 from mtjnn.experiments.snn_cifar import SnnConfig
 from mtjnn.experiments.sweep import SweepSpec
+from mtjnn.experiments.sweep_robustness import RobustnessSpec
 from mtjnn.experiments.switching import SwitchingConfig
 from mtjnn.experiments.units import UNKNOWN, config_units
 from mtjnn.experiments.vowels import VowelsConfig
@@ -47,6 +48,7 @@ _CONFIGS = {
     "xor": {**XorConfig().__dict__, "train": XorConfig().training()}, "neuron": BehaviourConfig(),
     "signed_lif": SignedLIFDeviceConfig(), "cifar10": SnnConfig(dataset="cifar10", device=OrthogonalMTJ()),
     "sweep-switching": SweepSpec(currents=(1e-4, 2e-4), pulses=(1e-9,)),
+    "sweep-robustness": RobustnessSpec(),
 }
 
 

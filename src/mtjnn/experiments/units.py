@@ -25,6 +25,8 @@ FIELD_UNITS: dict[str, dict[str, str]] = {
     "SwitchingConfig": _SWITCHING,
     "SweepSpec": {"currents": "A", "pulses": "s", "temperature": "K", "dt": "s", "relax": "s",
                   "wer_floor": "1 (write-error rate)", "ci_factor": "1 (ratio of the 95 % interval bounds)"},
+    "RobustnessSpec": {"sigmas": "1 (relative sigma)", "temperatures": "K", "test_fraction": "1", "pulse": "s",
+                       "read_noise": "1 (fraction of the full swing)"},
     "VowelsConfig": {"test_fraction": "1", "step_current": "A", "paper_pulse": "s", "temperature": "K", "macrospin_pulse": "s",
                      "macrospin_dt": "s", "sweep_sigmas": "1 (fraction of the input threshold)"},
     "IrisConfig": {"deltas": "1 (pre-activation units)", "spreads": "1 (relative sigma)", "read_noises": "1 (fraction of the full swing)"},
