@@ -106,3 +106,17 @@ def test_macrospin_fidelity_is_one_argument_and_gives_the_same_gradients() -> No
         for fidelity in ("compact", "macrospin")
     }
     assert torch.allclose(grads["macrospin"], grads["compact"], atol=1e-7)
+
+
+def test_in_place_device_changes_after_a_forward_pass_are_seen() -> None:
+    """The layer's device model is cached; an in-place edit of its buffers (``load_state_dict`` into a model that
+    already ran, ``mul_``) must rebuild it, else R_P/TMR-derived conductances would be stale."""
+    cfg = AnalogMLPConfig(4, (8,), 3, variability=Variability.uniform(0.1))
+    a, b = AnalogMLP(cfg, torch.Generator().manual_seed(4)), AnalogMLP(cfg, torch.Generator().manual_seed(5))
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(1))
+    gen = lambda: torch.Generator().manual_seed(2)  # noqa: E731 - the same read noise for every pass
+    before = b(x, gen())
+    b.load_state_dict(a.state_dict())  # in place: the buffers keep their identity
+    assert torch.equal(b(x, gen()), a(x, gen())) and not torch.equal(b(x, gen()), before)
+    b.neurons[0].r_p.mul_(2.0)
+    assert not torch.equal(b(x, gen()), a(x, gen()))

@@ -112,9 +112,10 @@ class MTJLayer(nn.Module):
         self._cached: tuple[tuple[int, ...], MTJActivation] | None = None
 
     def activation(self) -> MTJActivation:
-        """The device model of this layer, built from the buffers (rebuilt when ``.to()`` replaces them;
-        in-place changes such as ``load_state_dict`` are seen through the shared tensors)."""
-        key = tuple(id(getattr(self, name)) for name in _DEVICE_FIELDS)
+        """The device model of this layer, built from the buffers: rebuilt when ``.to()`` replaces them or an
+        in-place change (``load_state_dict``, ``mul_``) bumps a buffer's version counter, since the model
+        derives conductances from R_P and TMR once."""
+        key = tuple((id(buf), buf._version) for buf in (getattr(self, name) for name in _DEVICE_FIELDS))
         if self._cached is None or self._cached[0] != key:
             devices = DeviceArray(**{name: getattr(self, name) for name in _DEVICE_FIELDS}, nominal=self.config.device)
             self._cached = (key, MTJActivation(devices, self.config.variability.read_noise, self.config.fidelity))
