@@ -16,7 +16,7 @@ ALLOWED = {
     "experiments": {"physics", "devices", "circuits", "nn", "data"},
     "estimators": {"physics", "devices", "circuits", "nn", "data"},
 }
-SHARED = {"constants", "validation", "testing"}
+SHARED = {"constants", "validation", "testing", "threads"}
 
 
 def _imported_layers(path: Path) -> set[str]:

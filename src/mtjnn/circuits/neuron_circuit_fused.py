@@ -4,42 +4,25 @@ The kernels live in ``neuron_kernels.py`` (every numba function of the neuron ci
 numba's cache). ``circuit_kernel`` integrates a batch of neuron circuits with RK4 and the spike-triggered
 feedback, exactly as ``neuron_circuit.circuit_step`` does step by step in torch (the reference; tested
 equal). ``fused_constants`` packs a ``NeuronCircuitParams`` for the kernels; ``run_ranges`` is the one
-threading model of these kernels: contiguous ranges of the batch on ``torch.get_num_threads()`` threads
-of one pool, the kernels releasing the GIL.
+threading model of these kernels (``mtjnn.threads``, shared with the engine and the LIF kernels): contiguous
+ranges of the batch on ``torch.get_num_threads()`` threads of one pool, the kernels releasing the GIL.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
-import torch
 
+from ..threads import run_ranges as run_thread_ranges
+from ..threads import thread_count
 from .neuron_kernels import circuit_range
-
-_POOL: list = [None, 0]  # [thread pool shared by all calls, pid that created it] (a forked child makes its own)
 
 
 def run_ranges(kernel: Callable[..., int], n_items: int, args: tuple) -> None:
     """Call ``kernel(start, stop, *args)`` over contiguous ranges covering [0, n_items), one per thread
-    (``torch.get_num_threads()``, at most one per item); the calling thread takes the first range."""
-    threads = max(1, min(torch.get_num_threads(), n_items))
-    if threads == 1:
-        kernel(0, n_items, *args)
-        return
-    pool, pid = _POOL
-    if pool is None or pid != os.getpid() or pool._max_workers < threads - 1:
-        if pool is not None and pid == os.getpid():
-            pool.shutdown(wait=False)
-        pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="mtjnn-neuron")
-        _POOL[:] = [pool, os.getpid()]
-    bounds = [n_items * i // threads for i in range(threads + 1)]
-    futures = [pool.submit(kernel, bounds[i], bounds[i + 1], *args) for i in range(1, threads)]
-    kernel(bounds[0], bounds[1], *args)
-    for f in futures:
-        f.result()
+    (``torch.get_num_threads()``, at most one per item; ``mtjnn.threads``)."""
+    run_thread_ranges(lambda lo, hi: kernel(lo, hi, *args), n_items, thread_count(n_items))
 
 
 def fused_constants(circuit) -> np.ndarray:

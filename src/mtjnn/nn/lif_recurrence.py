@@ -26,13 +26,12 @@ Two paths compute the same function and gradient:
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ..threads import run_ranges, thread_count
 from ..validation import check_choice, check_positive
 from .surrogate import spike
 
@@ -125,25 +124,10 @@ def _neuron_array(value: float | torch.Tensor, shape: torch.Size, perm_s: list[i
     return np.ascontiguousarray(t.numpy()).reshape(-1)
 
 
-_POOL: list = [None, 0]  # [thread pool shared by all calls, pid that created it] (a forked child makes its own)
-
-
 def _run_split(kernel, n_cols: int, work: int, args: tuple, tail: tuple) -> None:
     """Run ``kernel(*args, i0, i1, *tail)`` over [0, n_cols) split into contiguous ranges on
-    ``torch.get_num_threads()`` threads (the kernels release the GIL)."""
-    threads = max(1, min(torch.get_num_threads(), n_cols, work // _MIN_WORK_PER_THREAD))
-    if threads == 1:
-        kernel(*args, 0, n_cols, *tail)
-        return
-    pool, pid = _POOL
-    if pool is None or pid != os.getpid() or pool._max_workers < threads - 1:
-        pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="mtjnn-lif")
-        _POOL[:] = [pool, os.getpid()]
-    bounds = [n_cols * i // threads for i in range(threads + 1)]
-    futures = [pool.submit(kernel, *args, bounds[i], bounds[i + 1], *tail) for i in range(1, threads)]
-    kernel(*args, bounds[0], bounds[1], *tail)
-    for f in futures:
-        f.result()
+    ``torch.get_num_threads()`` threads (the kernels release the GIL; ``mtjnn.threads``)."""
+    run_ranges(lambda lo, hi: kernel(*args, lo, hi, *tail), n_cols, thread_count(n_cols, work, _MIN_WORK_PER_THREAD))
 
 
 class FusedLIF(torch.autograd.Function):

@@ -34,12 +34,11 @@ No autograd, CPU only: ``integrate._choose_stepper`` picks the torch stepper oth
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
 
+from ..threads import run_ranges, thread_count
 from .fused_kernel import BLOCK, CONSTS, PARAM_ROWS, advance_blocks
 from .terms import TERMS
 from .thermal import CounterNoise
@@ -131,27 +130,11 @@ def fused_chunk(m, p, current, field, noise, step0, dt, n, method, stride, cross
     return torch.from_numpy(m_out), torch.from_numpy(samples)
 
 
-_POOL: list = [None, 0]  # [thread pool shared by all calls, pid that created it] (a forked child makes its own)
-
-
 def _run_blocks(nblocks: int, work: int, args: tuple) -> None:
     """Run ``advance_blocks`` over all blocks, split into contiguous ranges over ``torch.get_num_threads()``
-    threads (the kernel releases the GIL). Small chunks run on the calling thread only."""
-    threads = max(1, min(torch.get_num_threads(), nblocks, work // _MIN_WORK_PER_THREAD))
-    if threads == 1:
-        advance_blocks(0, nblocks, *args)
-        return
-    pool, pid = _POOL
-    if pool is None or pid != os.getpid() or pool._max_workers < threads - 1:
-        if pool is not None and pid == os.getpid():
-            pool.shutdown(wait=False)
-        pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="mtjnn-fused")
-        _POOL[:] = [pool, os.getpid()]
-    bounds = [nblocks * i // threads for i in range(threads + 1)]
-    futures = [pool.submit(advance_blocks, bounds[i], bounds[i + 1], *args) for i in range(1, threads)]
-    advance_blocks(bounds[0], bounds[1], *args)
-    for f in futures:
-        f.result()
+    threads (the kernel releases the GIL; ``mtjnn.threads``). Small chunks run on the calling thread only."""
+    run_ranges(lambda lo, hi: advance_blocks(lo, hi, *args), nblocks,
+               thread_count(nblocks, work, _MIN_WORK_PER_THREAD))
 
 
 def _raise_divergence(bad: np.ndarray, step0: int, dt: float) -> None:
