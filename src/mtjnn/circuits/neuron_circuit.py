@@ -50,13 +50,13 @@ from ..physics import Drive, Sampled, simulate
 from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_positive, check_range
-from .nmos import NMOSParams, series_current
+from .nmos import NMOSGatedNeuron, NMOSParams, series_current
 
 VoltageLike = Union[float, int, np.ndarray, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
 
 
 @dataclass(frozen=True)
-class NeuronCircuitParams:
+class NeuronCircuitParams(NMOSGatedNeuron):
     """The SV/MTJ-nMOS neuron circuit (SI units).
 
     Attributes:
@@ -104,15 +104,6 @@ class NeuronCircuitParams:
     def spike_phase(self) -> float:
         """phase = -phi reaches pi/2 (rad) at a spike (the saddle crossing)."""
         return 0.5 * math.pi
-
-    @property
-    def gate_threshold(self) -> float:
-        """The transistor's V_T (V): no current, no drive below it."""
-        return self.nmos.vt
-
-    @property
-    def supply_voltage(self) -> float:
-        return self.v_dd
 
     def rest(self, shape: tuple[int, ...], dtype: torch.dtype = torch.float64) -> "CircuitState":
         """Neurons at rest (phi = 0, m_z = 0, no feedback), every field of ``shape``."""

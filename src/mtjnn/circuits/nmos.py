@@ -107,3 +107,21 @@ def series_current(
         v = torch.minimum(v, v_ov)
     i_tri = (v_supply - v) / r_load
     return torch.where(triode, i_tri, i_sat)
+
+
+class NMOSGatedNeuron:
+    """The ``NeuronModel`` members (``devices.protocol``) every neuron fed through an nMOS input transistor from
+    a supply shares; the neuron class holds ``nmos`` (``NMOSParams``) and ``v_dd`` (V)."""
+
+    nmos: NMOSParams
+    v_dd: float
+
+    @property
+    def gate_threshold(self) -> float:
+        """The input transistor's V_T (V): no current, no drive below it."""
+        return self.nmos.vt
+
+    @property
+    def supply_voltage(self) -> float:
+        """The supply (the transistor's drain side), V."""
+        return self.v_dd

@@ -26,7 +26,7 @@ import torch
 from ..devices.protocol import NeuronStep
 from ..devices.rk4 import rk4_mean, rk4_step
 from ..validation import check_range
-from .nmos import NMOSParams, drain_current
+from .nmos import NMOSGatedNeuron, NMOSParams, drain_current
 
 
 class ThetaState(NamedTuple):
@@ -36,7 +36,7 @@ class ThetaState(NamedTuple):
 
 
 @dataclass(frozen=True)
-class ThetaNeuronParams:
+class ThetaNeuronParams(NMOSGatedNeuron):
     """The nMOS-input theta neuron (SI units).
 
     Attributes:
@@ -72,15 +72,6 @@ class ThetaNeuronParams:
     def spike_phase(self) -> float:
         """phase = theta + pi/2 (0 at rest) reaches 3 pi/2 at a spike."""
         return 1.5 * math.pi
-
-    @property
-    def gate_threshold(self) -> float:
-        """The input transistor's V_T (V)."""
-        return self.nmos.vt
-
-    @property
-    def supply_voltage(self) -> float:
-        return self.v_dd
 
     def rest(self, shape: tuple[int, ...], dtype: torch.dtype = torch.float64) -> ThetaState:
         """Neurons at rest (theta = -pi/2), of ``shape``."""
