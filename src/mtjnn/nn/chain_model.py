@@ -57,7 +57,8 @@ class InputMap:
 
     def __call__(self, features: torch.Tensor | np.ndarray) -> torch.Tensor:
         """Input currents (S, 2) in A for features (S, F) in Hz."""
-        x = torch.as_tensor(np.asarray(features) if not isinstance(features, torch.Tensor) else features, dtype=torch.float64)
+        # a float64 copy: pandas hands out read-only arrays, which torch cannot wrap
+        x = features.to(torch.float64) if isinstance(features, torch.Tensor) else torch.tensor(np.asarray(features, dtype=np.float64))
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"features has shape {tuple(x.shape)}; allowed: (S, {self.n_features})")
         return x @ self.weight.T + self.bias
