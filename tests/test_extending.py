@@ -14,7 +14,7 @@ from mtjnn.circuits.series_chain import SeriesChain
 from mtjnn.devices.junction import device_view
 from mtjnn.devices.mtj import MTJ
 from mtjnn.devices.protocol import NeuronStep
-from mtjnn.devices.rk4 import rk4_mean, rk4_step
+from mtjnn.physics.rk4 import rk4_mean, rk4_step
 from mtjnn.nn.chain_classifier import ChainClassifier, HardwareRuleConfig, InputMap, train_hardware
 from mtjnn.nn.spike_timing import SpikeTimingConfig, forward
 from mtjnn.testing import ModelEntry, parametrize_with_checks

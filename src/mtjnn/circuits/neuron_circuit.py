@@ -45,7 +45,7 @@ from ..devices.spiking_neuron import (
     step_crossing,
 )
 from ..devices.protocol import NeuronStep
-from ..devices.rk4 import rk4_mean, rk4_step
+from ..physics.rk4 import rk4_mean, rk4_step
 from ..physics import Drive, Sampled, simulate
 from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count

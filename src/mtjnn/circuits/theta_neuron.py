@@ -24,7 +24,7 @@ from typing import NamedTuple
 import torch
 
 from ..devices.protocol import NeuronStep
-from ..devices.rk4 import rk4_mean, rk4_step
+from ..physics.rk4 import rk4_mean, rk4_step
 from ..validation import check_range
 from .nmos import NMOSGatedNeuron, NMOSParams, drain_current
 

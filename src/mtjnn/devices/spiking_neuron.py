@@ -50,7 +50,7 @@ from ..physics import Drive, Macrospin, Sampled, simulate
 from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_finite, check_positive, check_range
-from .rk4 import rk4_step as rk4
+from ..physics.rk4 import rk4_step as rk4
 
 FIDELITIES = ("compact", "macrospin")
 READOUTS = ("z", "y")

@@ -32,6 +32,8 @@ from .params import Macrospin, ResolvedMacrospin
 from .philox import random_keys
 from .thermal import CounterNoise, thermal_noise, thermal_sigma
 from .timestep import DT_CHECKS, check_time_step, max_time_step, static_field_spread
+from .rk4 import rk4_step
+from .stepper import LLGState
 from .rk45 import simulate_adaptive
 from .terms import unfused_terms
 from .types import Crossing, DivergenceError, Trajectory, check_finite_state
@@ -386,11 +388,8 @@ def torch_chunk(
         if method == "rk4":
             cur0, cur1, cur2 = at(current, i)[:, None], at(current, i + 1)[:, None], at(current, i + 2)[:, None]
             f0, f1, f2 = at(field, i), at(field, i + 1), at(field, i + 2)
-            k1 = llgs_rhs(m, p, f0, cur0)
-            k2 = llgs_rhs(m + 0.5 * dt * k1, p, f1, cur1)
-            k3 = llgs_rhs(m + 0.5 * dt * k2, p, f1, cur1)
-            k4 = llgs_rhs(m + dt * k3, p, f2, cur2)
-            new = m + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            stage_drive = ((f0, cur0), (f1, cur1), (f2, cur2))
+            (new,), _ = rk4_step(lambda s, j: (LLGState(llgs_rhs(s.m, p, *stage_drive[j])), None), LLGState(m), dt)
         else:  # heun (Stratonovich); the same thermal field acts at predictor and corrector
             th = noise[k] if noise is not None else None
             cur0, cur2 = at(current, i)[:, None], at(current, i + 2)[:, None]

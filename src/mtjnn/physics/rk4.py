@@ -1,4 +1,5 @@
-"""One classical RK4 step over a NamedTuple state, shared by the neuron and circuit models (torch, differentiable).
+"""One classical RK4 step over a NamedTuple state, shared by the engine (torch stepper, ``physics.stepper``), the neuron
+and the circuit models (torch, differentiable).
 
 The right-hand side is called at the three points of the half-step grid RK4 needs: stage 0 (t),
 stage 1 (t + dt/2, twice) and stage 2 (t + dt), so drives sampled on that grid (index 2k + stage)
