@@ -47,11 +47,13 @@ from ..devices.spiking_neuron import (
 from ..devices.protocol import NeuronStep
 from ..physics.rk4 import rk4_mean, rk4_step
 from ..physics import Drive, Sampled, simulate
+from ..physics.stepper import stepper
 from ..physics.drive import evaluate_finite
 from ..physics.integrate import sample_stride, step_count
 from ..validation import check_choice, check_positive, check_range
 from .nmos import NMOSGatedNeuron, NMOSParams, series_current
 
+COUPLINGS = ("relaxation", "step")
 VoltageLike = Union[float, int, np.ndarray, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
 
 
@@ -159,9 +161,7 @@ def circuit_step(
     between spikes; a spike detected in the step adds exp(-(t + dt - t_f)/tau) to each trace.
     """
     dev = params.device
-    e_ref, e_ad = math.exp(-0.5 * dt / params.tau_ref), math.exp(-0.5 * dt / params.tau_adapt)
-    r_ref = (state.r_ref, state.r_ref * e_ref, state.r_ref * e_ref * e_ref)
-    r_ad = (state.r_adapt, state.r_adapt * e_ad, state.r_adapt * e_ad * e_ad)
+    r_ref, r_ad = _feedback_stages(state.r_ref, state.r_adapt, params, dt)
     s0 = NeuronState(state.phi, state.mz)
 
     def rhs(s: NeuronState, i: int) -> tuple[NeuronState, torch.Tensor]:
@@ -170,11 +170,22 @@ def circuit_step(
 
     (phi, mz), currents = rk4_step(rhs, s0, dt)
     polarity, t_f = step_crossing(s0.phi, phi, t, dt)
-    spiked = (polarity != 0).to(phi.dtype)
-    after = (t + dt) - t_f
-    new_ref = r_ref[2] + spiked * torch.exp(-after / params.tau_ref)
-    new_ad = r_ad[2] + spiked * torch.exp(-after / params.tau_adapt)
+    new_ref, new_ad = _feedback_after(r_ref[2], r_ad[2], polarity, t_f, t + dt, params)
     return CircuitState(phi, mz, new_ref, new_ad), StepOutput(currents[0], rk4_mean(currents, dt), polarity, t_f)
+
+
+def _feedback_stages(r_ref: torch.Tensor, r_adapt: torch.Tensor, params: NeuronCircuitParams, dt: float):
+    """The feedback traces at the RK4 points t, t + dt/2, t + dt (exact decay between spikes)."""
+    e_ref, e_ad = math.exp(-0.5 * dt / params.tau_ref), math.exp(-0.5 * dt / params.tau_adapt)
+    return (r_ref, r_ref * e_ref, r_ref * e_ref * e_ref), (r_adapt, r_adapt * e_ad, r_adapt * e_ad * e_ad)
+
+
+def _feedback_after(r_ref: torch.Tensor, r_adapt: torch.Tensor, polarity: torch.Tensor, t_f: torch.Tensor, t_end: float,
+                    params: NeuronCircuitParams) -> tuple[torch.Tensor, torch.Tensor]:
+    """The traces at the step's end ``t_end`` (s): a spike at ``t_f`` inside the step adds exp(-(t_end - t_f)/tau)."""
+    spiked = (polarity != 0).to(r_ref.dtype)
+    after = t_end - t_f
+    return r_ref + spiked * torch.exp(-after / params.tau_ref), r_adapt + spiked * torch.exp(-after / params.tau_adapt)
 
 
 @dataclass
@@ -225,6 +236,7 @@ def simulate_circuit(
     sample_every: float | None = None,
     max_iterations: int = 6,
     backend: str = "auto",
+    coupling: str = "relaxation",
     dtype: torch.dtype = torch.float64,
 ) -> CircuitTrace:
     """Simulate a batch of SV/MTJ-nMOS neurons driven by gate voltages ``v_in`` (V) for ``duration`` s.
@@ -235,11 +247,15 @@ def simulate_circuit(
         duration: simulated time, s (> 0, a multiple of ``dt``).
         dt: RK4 step, s (> 0).
         fidelity: "compact" (pendulum, coupled RK4, differentiable) or "macrospin" (LLGS engine,
-            coupled to the circuit by waveform relaxation, at most ``max_iterations`` passes).
+            coupled to the circuit as ``coupling`` says).
         batch: number of neurons (default from ``v_in``).
         sample_every: keep every this many seconds (multiple of dt); default every step.
         backend: "torch" (the reference ``circuit_step`` loop; differentiable), "fused" (the numba kernel of
             ``neuron_circuit_fused``; CPU, no autograd) or "auto" (fused unless ``v_in`` requires grad).
+        coupling: macrospin only: "relaxation" (default: whole-trajectory passes of the fused engine under the
+            circuit current of the previous pass, at most ``max_iterations``, until the current changes by
+            < 1e-6 relative; fast) or "step" (the circuit inside every RK4 step through ``physics.stepper`` with
+            a state-dependent current: no iteration, a Python loop over steps, torch, differentiable).
     """
     params = params or NeuronCircuitParams()
     check_choice("fidelity", fidelity, FIDELITIES)
@@ -254,7 +270,13 @@ def simulate_circuit(
         raise ValueError(f"v_in gives {vg.shape[1]} values per time; allowed: 1 or the batch size {batch}")
     vg = vg.expand(-1, batch)
     check_choice("backend", backend, ("auto", "torch", "fused"))
+    check_choice("coupling", coupling, COUPLINGS)
     times = grid[::2]
+    if fidelity == "macrospin" and coupling == "step":
+        phi, mz, current, energy = _macrospin_coupled(vg, params, n, dt, batch, dtype)
+        sl = slice(None, None, stride)
+        return CircuitTrace(times[sl], vg[::2][sl], current[sl], phi[sl], mz[sl], detect_spikes(times, phi), energy, params,
+                            fidelity)
     use_fused = backend == "fused" or (backend == "auto" and not vg.requires_grad and vg.device.type == "cpu")
     if use_fused:
         from .neuron_circuit_fused import circuit_kernel
@@ -315,6 +337,48 @@ def current_from_trajectory(
     r_ref = (on * torch.exp(-lag / params.tau_ref)).sum(-1)
     r_ad = (on * torch.exp(-lag / params.tau_adapt)).sum(-1)
     return junction_current(v_gate, NeuronState(phi_h, mz_h), r_ref, r_ad, params)
+
+
+def _macrospin_coupled(vg: torch.Tensor, params: NeuronCircuitParams, n: int, dt: float, batch: int, dtype: torch.dtype):
+    """The circuit around the LLGS macrospin, coupled inside every RK4 step: the junction current is a function
+    of the stage's magnetization (``physics.stepper`` with a state-dependent current), phi the unwrapped
+    in-plane angle atan2(m_y, m_x). Returns phi, m_z, current (n+1, B), energy (B,) as ``_torch_loop``."""
+    init, step = stepper(params.device.macrospin(), "rk4", batch=batch, dtype=dtype)
+    m0 = torch.zeros(batch, 3, dtype=dtype)
+    m0[:, 0] = 1.0
+    state = init(m0)
+    zero = torch.zeros(batch, dtype=dtype)
+    phi, r_ref, r_ad, energy = zero, zero, zero, zero
+    phis, mzs, curs = [phi], [state.m[:, 2]], []
+
+    def angle(m: torch.Tensor) -> torch.Tensor:
+        return torch.atan2(m[:, 1], m[:, 0])
+
+    for k in range(n):
+        rr, ra = _feedback_stages(r_ref, r_ad, params, dt)
+        stage_currents: list[torch.Tensor] = []
+
+        def current(m: torch.Tensor, i: int) -> torch.Tensor:
+            # phi only enters through sin(phi) (the y readout), so the wrapped angle of the stage will do
+            cur = junction_current(vg[2 * k + i], NeuronState(angle(m), m[:, 2]), rr[i], ra[i], params)
+            stage_currents.append(cur)
+            return cur
+
+        new = step(state, dt, current=current)
+        turn = torch.remainder(angle(new.m) - angle(state.m) + math.pi, 2 * math.pi) - math.pi
+        new_phi = phi + turn
+        polarity, t_f = step_crossing(phi, new_phi, k * dt, dt)
+        r_ref, r_ad = _feedback_after(rr[2], ra[2], polarity, t_f, (k + 1) * dt, params)
+        energy = energy + params.v_dd * rk4_mean(tuple(stage_currents), dt)
+        curs.append(stage_currents[0])
+        state, phi = new, new_phi
+        phis.append(phi)
+        mzs.append(state.m[:, 2])
+    phi, mz = torch.stack(phis), torch.stack(mzs)
+    if not torch.isfinite(phi).all():
+        raise FloatingPointError("the circuit simulation diverged; reduce dt")
+    curs.append(junction_current(vg[-1], NeuronState(angle(state.m), state.m[:, 2]), r_ref, r_ad, params))
+    return phi, mz, torch.stack(curs), energy
 
 
 def _macrospin_relaxation(grid, vg, phi, mz, spikes, params, dt, max_iterations):

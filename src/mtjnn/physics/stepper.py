@@ -12,7 +12,9 @@ rule) instead of handing ``simulate`` a whole drive waveform:
 step (one value) or given at the points the scheme samples: ``(at t, at t + dt/2, at t + dt)`` for RK4
 (classical, as ``simulate``'s torch stepper, which uses the same ``rk4.rk4_step``); Heun (Stratonovich)
 uses the values at t and t + dt and one ``thermal_field`` (B, 3) in T for both of its stages, which the
-caller draws (``thermal.thermal_sigma`` gives its standard deviation per junction). |m| is renormalized
+caller draws (``thermal.thermal_sigma`` gives its standard deviation per junction). The current may also
+be a function of the state, ``current(m, stage)``, evaluated at every stage: a circuit around the junction
+is then coupled inside the step (``circuits.neuron_circuit`` does so for the macrospin neuron). |m| is renormalized
 after each step unless ``renormalize=False``.
 """
 
@@ -29,6 +31,9 @@ from .rk4 import rk4_step
 
 METHODS = ("rk4", "heun")
 DriveValue = float | torch.Tensor
+#: a current that depends on the state: ``current(m, stage) -> (B,) | (B, 1)`` in A, called at every stage of
+#: the scheme (stage 0: t, 1: t + dt/2, 2: t + dt), e.g. a circuit whose current follows the junction's resistance
+CurrentFunction = Callable[[torch.Tensor, int], torch.Tensor]
 
 
 class LLGState(NamedTuple):
@@ -61,7 +66,8 @@ def stepper(params: Macrospin, method: str = "rk4", *, batch: int = 1, dtype: to
 
     ``init(m0)``: ``LLGState`` from m0 (B, 3) (normalized). ``step(state, dt, current=0.0, field=0.0,
     thermal_field=None)``: the state after one step of ``dt`` s; ``current`` in A (scalar or (B,)),
-    ``field`` in T ((3,) or (B, 3)), each constant or a (t, t + dt/2, t + dt) triple; ``thermal_field``
+    ``field`` in T ((3,) or (B, 3)), each constant or a (t, t + dt/2, t + dt) triple, the current also a
+    function ``current(m, stage)`` of the stage's state (``CurrentFunction``); ``thermal_field``
     (B, 3) in T, Heun only.
     """
     check_choice("method", method, METHODS)
@@ -77,20 +83,28 @@ def stepper(params: Macrospin, method: str = "rk4", *, batch: int = 1, dtype: to
             raise ValueError("m0 has a zero row; allowed: non-zero vectors (normalized here)")
         return LLGState(m0 / norm)
 
-    def step(state: LLGState, dt: float, current: DriveValue | Sequence[DriveValue] = 0.0,
+    def step(state: LLGState, dt: float, current: DriveValue | Sequence[DriveValue] | CurrentFunction = 0.0,
              field: DriveValue | Sequence[DriveValue] = 0.0, thermal_field: torch.Tensor | None = None) -> LLGState:
         check_positive("dt", dt, unit="s")
         m = state.m
-        currents = _stages("current", current, (m.shape[0], 1), m)
+        if callable(current):
+            def current_at(m_stage: torch.Tensor, k: int) -> torch.Tensor:
+                return _stages("current", current(m_stage, k), (m.shape[0], 1), m)[0]
+        else:
+            currents = _stages("current", current, (m.shape[0], 1), m)
+
+            def current_at(m_stage: torch.Tensor, k: int) -> torch.Tensor:
+                return currents[k]
         fields = _stages("field", field, (m.shape[0], 3), m)
         if method == "rk4":
             if thermal_field is not None:
                 raise ValueError("thermal_field is given with method = 'rk4'; allowed: method = 'heun' for thermal steps")
-            new, _ = rk4_step(lambda s, k: (LLGState(llgs_rhs(s.m, p, fields[k], currents[k])), None), state, dt)
+            new, _ = rk4_step(lambda s, k: (LLGState(llgs_rhs(s.m, p, fields[k], current_at(s.m, k))), None), state, dt)
             new_m = new.m
         else:  # heun (Stratonovich): one thermal field for predictor and corrector
-            d1 = llgs_rhs(m, p, fields[0], currents[0], thermal_field)
-            d2 = llgs_rhs(m + dt * d1, p, fields[2], currents[2], thermal_field)
+            d1 = llgs_rhs(m, p, fields[0], current_at(m, 0), thermal_field)
+            predictor = m + dt * d1
+            d2 = llgs_rhs(predictor, p, fields[2], current_at(predictor, 2), thermal_field)
             new_m = m + 0.5 * dt * (d1 + d2)
         if renormalize:
             new_m = new_m / new_m.norm(dim=-1, keepdim=True)
