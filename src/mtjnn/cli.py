@@ -329,6 +329,10 @@ def sweep_switching_cmd(
     points_per_task: int = typer.Option(16, help="Task size in points x trials junctions (one batched simulation)."),
     device: list[str] = typer.Option([], help="Device override NAME=VALUE in SI units (repeatable), e.g. field=0, alpha=0.02; "
                                              "names: field, length, width, thickness, ms, alpha, eta."),
+    axis: str = typer.Option(None, help="A device parameter as a third sweep axis, NAME=START:STOP:COUNT in SI units "
+                                        "(evenly spaced), e.g. alpha=0.01:0.03:3; names as for --device."),
+    axis_random: str = typer.Option(None, help="Like --axis but NAME=LOW:HIGH:COUNT values drawn uniformly from --seed "
+                                               "(recorded in the spec)."),
     wer_floor: float = typer.Option(0.0, help="Adaptive write-error-rate rounds down to this WER (e.g. 1e-4); 0: off."),
     max_trials: int = typer.Option(200_000, help="Most trials per point over all adaptive rounds."),
     max_rounds: int = typer.Option(8, help="Most adaptive rounds after the first."),
@@ -348,7 +352,7 @@ def sweep_switching_cmd(
         spec = SweepSpec(currents=parse_range("currents_ua", currents_ua, 1e-6), pulses=parse_range("pulses_ns", pulses_ns, 1e-9),
                          temperature=temperature, trials=trials, dt=dt_ps * 1e-12, relax=relax_ns * 1e-9, seed=seed,
                          points_per_task=points_per_task, wer_floor=wer_floor, max_trials=max_trials, max_rounds=max_rounds,
-                         device=tuple(_device_override(text) for text in device))
+                         device=tuple(_device_override(text) for text in device), **_axis_fields(axis, axis_random, seed))
     run(spec, out, scheduler=None if scheduler == "none" else scheduler, workers=workers, resume=resume,
         connect_timeout=connect_timeout, progress=True)
 
@@ -378,6 +382,23 @@ def sweep_robustness_cmd(
         raise ValueError(f"temperatures = {temperatures!r}; allowed: comma-separated numbers in K, e.g. 0,300") from None
     run_robustness(RobustnessSpec(task=task, sigmas=parse_range("sigmas_pct", sigmas_pct, 0.01), temperatures=temps, draws=draws,
                                   seed=seed, corpus=corpus, quick_fit=quick_fit), out)
+
+
+def _axis_fields(axis: str | None, axis_random: str | None, seed: int) -> dict:
+    """SweepSpec's axis_name / axis_values / axis_sampling from ``--axis`` or ``--axis-random`` (not both)."""
+    from .experiments.sweep import parse_range, random_axis_values
+
+    if axis is not None and axis_random is not None:
+        raise ValueError("--axis and --axis-random are both given; allowed: one of them")
+    text, option = (axis, "axis") if axis is not None else (axis_random, "axis_random")
+    if text is None:
+        return {}
+    name, sep, values = text.partition("=")
+    if not sep:
+        raise ValueError(f"{option} = {text!r}; allowed: NAME=START:STOP:COUNT, e.g. alpha=0.01:0.03:3")
+    if option == "axis":
+        return {"axis_name": name.strip(), "axis_values": parse_range(option, values), "axis_sampling": "grid"}
+    return {"axis_name": name.strip(), "axis_values": random_axis_values(option, values, seed), "axis_sampling": "random"}
 
 
 def _device_override(text: str) -> tuple[str, float]:

@@ -1,4 +1,5 @@
-"""`mtjnn sweep switching`: switching probability over a (current, pulse width) grid at a temperature.
+"""`mtjnn sweep switching`: switching probability over a (current, pulse width) grid at a temperature, optionally
+times one device-parameter axis (``SweepSpec.axis_name``).
 
 The pieces (one concept per module): ``sweep_spec`` (the spec, rounds, tasks, seeds), ``sweep_task`` (one
 batched simulation), ``sweep_store`` (Parquet chunks + ``sweep.json``, resume), ``sweep_exec`` (in-process or
@@ -21,14 +22,14 @@ from .results import reopen_run_folder, saved_config, write_config
 from .sweep_exec import check_scheduler, open_runner, resolve_scheduler
 from .sweep_fits import fit_neel_brown, fit_sun, half_switching_pulses, neel_brown_probability
 from .sweep_plots import plot_map
-from .sweep_spec import DEVICE_FIELDS, Segment, SweepSpec, Task, parse_range
-from .sweep_stats import TABLE_COLUMNS, plan_more_trials, point_table
+from .sweep_spec import DEVICE_FIELDS, Segment, SweepSpec, Task, parse_range, random_axis_values
+from .sweep_stats import TABLE_COLUMNS, map_tables, plan_more_trials, point_table, table_columns
 from .sweep_store import CHUNKS, MANIFEST, is_finished, open_manifest, read_chunks, write_chunk
 from .sweep_task import run_task, task_junction_steps
 
 JOB = "sweep-switching"
 __all__ = ["CHUNKS", "DEVICE_FIELDS", "JOB", "MANIFEST", "TABLE_COLUMNS", "SweepSpec", "execute", "parse_range",
-           "read_table", "run", "sweep_tasks"]
+           "random_axis_values", "read_table", "run", "sweep_tasks"]
 
 
 def sweep_tasks(spec: SweepSpec, folder: str | Path) -> tuple[list[Task], bool]:
@@ -105,7 +106,15 @@ def read_table(folder: str | Path, spec: SweepSpec) -> dict[str, np.ndarray]:
 def fit_map(table: dict[str, np.ndarray], spec: SweepSpec, tau0: float = 1e-9) -> dict[str, Any]:
     """Sun fit over the rows that cross P = 0.5, then Néel–Brown over the points below its Ic0 (all points
     when the Sun fit fails), with its mean |P_fit - P| (the map draws it only when < ``GOOD_FIT``); a fit that
-    cannot be made reports why instead."""
+    cannot be made reports why instead. With a device axis: {"axis_name", "by_axis": [{"value", fits of that
+    value's map}, ...]}."""
+    if spec.axis_name:
+        return {"axis_name": spec.axis_name,
+                "by_axis": [{"value": v, **_fit_one(sub, spec, tau0)} for v, sub in map_tables(table, spec)]}
+    return _fit_one(table, spec, tau0)
+
+
+def _fit_one(table: dict[str, np.ndarray], spec: SweepSpec, tau0: float) -> dict[str, Any]:
     fits: dict[str, Any] = {}
     t_half = half_switching_pulses(np.asarray(spec.currents), np.asarray(spec.pulses), table["probability"])
     try:
@@ -166,26 +175,39 @@ def run(spec: SweepSpec | None, out_root: str | Path = "results", *, scheduler: 
         "runner": lines[0] if lines else None, "trials_total": int(table["trials"].sum()),
         "trials_per_point_min": int(table["trials"].min()), "trials_per_point_max": int(table["trials"].max()),
         "probability_min": float(table["probability"].min()), "probability_max": float(table["probability"].max()),
-        "neel_brown": fits["neel_brown"], "sun": fits["sun"],
     }
+    if spec.axis_name:
+        metrics["axis"] = {"name": spec.axis_name, "values": list(spec.axis_values), "sampling": spec.axis_sampling}
+        metrics["by_axis"] = [{"value": f["value"], "neel_brown": f["neel_brown"], "sun": f["sun"]} for f in fits["by_axis"]]
+    else:
+        metrics.update(neel_brown=fits["neel_brown"], sun=fits["sun"])
     save_json(out / "metrics.json", metrics)
     metrics["output_dir"] = str(out)
     print(_summary(spec, metrics, already, out))
     return metrics
 
 
-def _summary(spec: SweepSpec, m: dict, already: int, out: Path) -> str:
-    rate = "-" if m["junction_steps_per_s"] is None else f"{m['junction_steps_per_s'] / 1e6:.1f} M junction-steps/s"
-    nb, sun = m["neel_brown"], m["sun"]
+def _fit_rows(nb: dict, sun: dict, label: str = "") -> list[tuple[str, str]]:
     nb_text = nb.get("error") or (f"Δ = {nb['delta']:.1f} ± {nb['delta_se']:.1f}, Ic0 = {nb['ic0'] * 1e6:.0f} ± {nb['ic0_se'] * 1e6:.0f} µA, "
                                   f"mean |P_fit - P| = {nb['mean_abs_error']:.3f}")
     sun_text = sun.get("error") or f"A = {sun['a'] * 1e9:.3f} ns, Ic0 = {sun['ic0'] * 1e6:.0f} µA ({sun['rows']} rows)"
+    return [(f"Néel–Brown{label}", nb_text), (f"Sun{label}", sun_text)]
+
+
+def _summary(spec: SweepSpec, m: dict, already: int, out: Path) -> str:
+    rate = "-" if m["junction_steps_per_s"] is None else f"{m['junction_steps_per_s'] / 1e6:.1f} M junction-steps/s"
+    grid = f"{len(spec.currents)} currents x {len(spec.pulses)} pulses, T = {spec.temperature:g} K"
+    if spec.axis_name:
+        grid = f"{spec.axis_count} {spec.axis_name} values ({spec.axis_sampling}) x " + grid
+        fit_rows = [row for f in m["by_axis"] for row in _fit_rows(f["neel_brown"], f["sun"], f" ({spec.axis_name}={f['value']:.4g})")]
+    else:
+        fit_rows = _fit_rows(m["neel_brown"], m["sun"])
     return summary_table([
-        ("grid", f"{len(spec.currents)} currents x {len(spec.pulses)} pulses, T = {spec.temperature:g} K"),
+        ("grid", grid),
         ("trials", f"{m['trials_total']} ({m['trials_per_point_min']}..{m['trials_per_point_max']} per point, {m['rounds']} rounds)"),
         ("tasks", f"{m['tasks']} ({already} found on disk)"),
         ("P range", f"{m['probability_min']:.4f} .. {m['probability_max']:.4f}"),
-        ("Néel–Brown", nb_text), ("Sun", sun_text),
+        *fit_rows,
         ("speed", f"{rate}, {m['wall_time_s']:.1f} s"),
         ("results", str(out)),
     ], "mtjnn sweep switching: switching probability over (current, pulse width)")
@@ -196,11 +218,12 @@ def _write_tables(out: Path, table: dict[str, np.ndarray], spec: SweepSpec) -> N
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrow = pa.table({c: table[c] for c in TABLE_COLUMNS})
+    columns = table_columns(spec)
+    arrow = pa.table({c: table[c] for c in columns})
     arrow = arrow.replace_schema_metadata({b"mtjnn.sweep": json.dumps({"spec": json.loads(json.dumps(spec.to_dict()))}).encode()})
     pq.write_table(arrow, out / "table.parquet")
     ints = {"point", "trials", "switched"}
-    lines = [",".join(TABLE_COLUMNS)]
+    lines = [",".join(columns)]
     for r in range(len(table["point"])):
-        lines.append(",".join(str(int(table[c][r])) if c in ints else repr(float(table[c][r])) for c in TABLE_COLUMNS))
+        lines.append(",".join(str(int(table[c][r])) if c in ints else repr(float(table[c][r])) for c in columns))
     (out / "table.csv").write_text("\n".join(lines) + "\n")

@@ -9,6 +9,7 @@ import numpy as np
 from .common import pyplot
 from .sweep_fits import sun_switching_time
 from .sweep_spec import SweepSpec
+from .sweep_stats import map_tables
 
 #: Write-error rates drawn as contours.
 WER_LEVELS = (1e-2, 1e-3, 1e-4)
@@ -23,15 +24,40 @@ def log_wer(table: dict[str, np.ndarray]) -> np.ndarray:
     return np.log10(np.maximum(failures, 0.5) / table["trials"])
 
 
+#: Most panels of a figure; a longer device axis shows its first, middle and last values.
+MAX_PANELS = 4
+
+
+def panel_indices(count: int) -> list[int]:
+    """Indices of the device-axis values drawn: all of ``count`` up to ``MAX_PANELS``, else first, middle, last."""
+    return list(range(count)) if count <= MAX_PANELS else [0, count // 2, count - 1]
+
+
 def plot_map(table: dict[str, np.ndarray], spec: SweepSpec, fits: dict, path: Path) -> None:
-    """Heat map of P over (pulse width, current); white: P = 0.5; red shades: WER contours; fitted laws dashed."""
+    """Heat map of P over (pulse width, current), one panel per device-axis value (``panel_indices``); white:
+    P = 0.5; red shades: WER contours; fitted laws dashed."""
     plt = pyplot()
+    maps = map_tables(table, spec)
+    per_value = fits["by_axis"] if spec.axis_name else [fits]
+    shown = panel_indices(len(maps))
+    fig, axes = plt.subplots(1, len(shown), figsize=(1 + 6 * len(shown), 5), squeeze=False, layout="constrained")
+    for ax, a in zip(axes[0], shown):
+        value, sub = maps[a]
+        mesh = _panel(ax, sub, spec, per_value[a])
+        if value is not None:
+            ax.set_title(f"{spec.axis_name} = {value:.4g} (SI)", fontsize=9)
+    fig.colorbar(mesh, ax=list(axes[0]), label="switching probability P")
+    fig.suptitle(f"P(AP→P), T = {spec.temperature:g} K, {spec.trials}+ trials/point; white: P = 0.5", fontsize=9)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _panel(ax, table: dict[str, np.ndarray], spec: SweepSpec, fits: dict):
+    """Draw one (current, pulse) map on ``ax``; returns its mesh (for the colour bar)."""
     shape = (len(spec.currents), len(spec.pulses))
     prob = table["probability"].reshape(shape)
     pulses_ns, currents_ua = np.asarray(spec.pulses) * 1e9, np.asarray(spec.currents) * 1e6
-    fig, ax = plt.subplots(figsize=(7, 5))
     mesh = ax.pcolormesh(pulses_ns, currents_ua, prob, shading="nearest", cmap="viridis", vmin=0, vmax=1)
-    fig.colorbar(mesh, ax=ax, label="switching probability P")
     grid = shape[0] > 1 and shape[1] > 1
     if grid and prob.min() < 0.5 < prob.max():
         ax.contour(pulses_ns, currents_ua, prob, levels=[0.5], colors="w", linewidths=1.5)
@@ -59,8 +85,4 @@ def plot_map(table: dict[str, np.ndarray], spec: SweepSpec, fits: dict, path: Pa
         ax.legend(fontsize=7, loc="upper right")
     ax.set_xlabel("pulse width (ns)")
     ax.set_ylabel("current (µA)")
-    ax.set_title(f"P(AP→P), T = {spec.temperature:g} K, {spec.trials}+ trials/point; white: P = 0.5", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
+    return mesh

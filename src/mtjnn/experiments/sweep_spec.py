@@ -1,6 +1,7 @@
 """The spec of a switching-probability sweep and its work layout (rounds of tasks of trial segments).
 
-A sweep covers every (current, pulse width) point of a grid with ``trials`` thermal junctions (round 0);
+A sweep covers every (axis value, current, pulse width) point of a grid (the optional axis is one device
+parameter, ``axis_name`` in ``DEVICE_FIELDS``, at ``axis_values``; without it the grid is (current, pulse)) with ``trials`` thermal junctions (round 0);
 with ``wer_floor`` > 0, later rounds add trials only where the write-error rate (WER = 1 - P) is still
 uncertain (``sweep_stats.plan_more_trials``). The work of a round is a list of *segments* (point, first
 trial, trial count) packed into *tasks* of at most ``points_per_task * trials`` junctions, each task ONE
@@ -43,6 +44,24 @@ def parse_range(name: str, text: str, scale: float = 1.0) -> tuple[float, ...]:
     return tuple(float(v) * scale for v in np.linspace(start, stop, count))
 
 
+def random_axis_values(name: str, text: str, seed: int) -> tuple[float, ...]:
+    """``"LOW:HIGH:COUNT"`` -> COUNT values drawn uniformly from [LOW, HIGH) by ``seed`` (numpy PCG64), sorted.
+
+    ValueError naming ``name`` for malformed text, COUNT < 1 or LOW >= HIGH.
+    """
+    parts = text.split(":")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(f"{name} = {text!r}; allowed: 'LOW:HIGH:COUNT' (e.g. '0.01:0.03:5')") from None
+    if count < 1 or not high > low:
+        raise ValueError(f"{name} = {text!r} is an empty range; allowed: LOW < HIGH, COUNT >= 1")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x61786973]))  # "axis": apart from the noise keys
+    return tuple(float(v) for v in np.sort(rng.uniform(low, high, count)))
+
+
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
         raise ValueError(f"{name} = {value!r}; allowed: an integer in [{low}, {high}]")
@@ -78,6 +97,10 @@ class Task:
 class SweepSpec:
     """A switching-probability sweep (SI units): every ``currents`` (A) x ``pulses`` (s) point, ``trials`` junctions.
 
+    ``axis_name`` (a name in ``DEVICE_FIELDS``; "" for none) adds a third grid axis: that device parameter at each
+    of ``axis_values`` (its SI unit, see ``SwitchingConfig``); ``axis_sampling`` records how the values were
+    chosen ("grid" or "random": ``random_axis_values`` from ``seed``). Points are axis-major, then current, then
+    pulse, so a sweep without an axis numbers its points as before.
     ``device`` overrides fields of ``SwitchingConfig`` (names in ``DEVICE_FIELDS``), e.g. ``(("alpha", 0.02),)``.
     ``wer_floor`` > 0 turns on adaptive write-error-rate rounds: trials are added (at most ``max_rounds``
     rounds, at most ``max_trials`` per point) where the 95 % Wilson interval of WER = 1 - P is wider than a
@@ -97,6 +120,9 @@ class SweepSpec:
     max_trials: int = 200_000  # per point, over all rounds
     max_rounds: int = 8  # adaptive rounds after round 0
     ci_factor: float = 2.0
+    axis_name: str = ""  # a device parameter swept as a third axis ("" = none)
+    axis_values: tuple[float, ...] = ()  # its values, SI unit of that SwitchingConfig field
+    axis_sampling: str = "grid"  # how axis_values were chosen: "grid" or "random"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currents", tuple(float(c) for c in self.currents))
@@ -123,7 +149,26 @@ class SweepSpec:
         _check_int("max_trials", self.max_trials, self.trials, 1_000_000_000)
         _check_int("max_rounds", self.max_rounds, 0, 64)
         check_range("ci_factor", self.ci_factor, 1.01, 100.0)
-        self.junction()  # the device's own checks
+        self._check_axis()
+        for value in self.axis_values or (None,):
+            self.junction(value).macrospin()  # the device's own checks, for every axis value
+
+    def _check_axis(self) -> None:
+        object.__setattr__(self, "axis_values", tuple(float(v) for v in self.axis_values))
+        if self.axis_sampling not in ("grid", "random"):
+            raise ValueError(f"axis_sampling = {self.axis_sampling!r}; allowed: 'grid' or 'random'")
+        if not self.axis_name:
+            if self.axis_values:
+                raise ValueError(f"axis_values = {self.axis_values!r} without axis_name; allowed: a name in {list(DEVICE_FIELDS)}")
+            return
+        if self.axis_name not in DEVICE_FIELDS:
+            raise ValueError(f"axis_name = {self.axis_name!r} is unknown; allowed: {list(DEVICE_FIELDS)}")
+        if self.axis_name in {k for k, _ in self.device}:
+            raise ValueError(f"axis_name = {self.axis_name!r} is also a fixed device override; allowed: one or the other")
+        if not self.axis_values:
+            raise ValueError(f"axis_values for {self.axis_name!r} is empty; allowed: at least one value")
+        if not all(math.isfinite(v) for v in self.axis_values) or len(set(self.axis_values)) != len(self.axis_values):
+            raise ValueError(f"axis_values = {self.axis_values!r}; allowed: distinct finite numbers")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SweepSpec":
@@ -135,8 +180,18 @@ class SweepSpec:
         return dataclasses.asdict(self)
 
     @property
-    def points(self) -> int:
+    def axis_count(self) -> int:
+        """Values of the device axis (1 without one)."""
+        return max(1, len(self.axis_values))
+
+    @property
+    def map_points(self) -> int:
+        """Points of one (current, pulse) map."""
         return len(self.currents) * len(self.pulses)
+
+    @property
+    def points(self) -> int:
+        return self.axis_count * self.map_points
 
     @property
     def duration(self) -> float:
@@ -157,14 +212,22 @@ class SweepSpec:
         """The most junctions one task simulates."""
         return self.points_per_task * self.trials
 
-    def junction(self) -> SwitchingConfig:
-        """The device of ``mtjnn simulate`` with this spec's temperature, step, duration and overrides."""
+    def junction(self, axis_value: float | None = None) -> SwitchingConfig:
+        """The device of ``mtjnn simulate`` with this spec's temperature, step, duration and overrides, and
+        ``axis_name`` = ``axis_value`` when given."""
+        fields = dict(self.device)
+        if axis_value is not None:
+            fields[self.axis_name] = axis_value
         return SwitchingConfig(pulse=max(self.pulses), duration=self.duration, dt=self.dt, temperature=self.temperature,
-                               seed=self.seed, dt_check="error", **dict(self.device))
+                               seed=self.seed, dt_check="error", **fields)
+
+    def axis_index(self, points: np.ndarray) -> np.ndarray:
+        """Index into ``axis_values`` of the point indices ``points`` (0 without an axis)."""
+        return np.asarray(points, dtype=np.int64) // self.map_points
 
     def grid(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(current A, pulse s) of the point indices ``points`` (current-major order)."""
-        points = np.asarray(points, dtype=np.int64)
+        """(current A, pulse s) of the point indices ``points`` (axis-major, then current, then pulse)."""
+        points = np.asarray(points, dtype=np.int64) % self.map_points
         n = len(self.pulses)
         return np.asarray(self.currents)[points // n], np.asarray(self.pulses)[points % n]
 

@@ -23,6 +23,11 @@ TARGET_FAILURES = 16
 TABLE_COLUMNS = ("point", "current", "pulse", "trials", "switched", "probability", "wer", "wer_low", "wer_high")
 
 
+def table_columns(spec: SweepSpec) -> tuple[str, ...]:
+    """``TABLE_COLUMNS``, with the device axis column (named ``spec.axis_name``) after "point" when there is one."""
+    return TABLE_COLUMNS[:1] + ((spec.axis_name,) if spec.axis_name else ()) + TABLE_COLUMNS[1:]
+
+
 def wilson_interval(failures: np.ndarray, trials: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) Wilson score interval of the binomial proportion ``failures / trials`` (arrays)."""
     k = np.asarray(failures, dtype=float)
@@ -39,7 +44,7 @@ def wilson_interval(failures: np.ndarray, trials: np.ndarray, z: float = Z95) ->
 
 
 def point_table(spec: SweepSpec, rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Sum the chunk rows of every round per grid point: the tidy table (``TABLE_COLUMNS``), point order."""
+    """Sum the chunk rows of every round per grid point: the tidy table (``table_columns(spec)``), point order."""
     points = np.arange(spec.points)
     trials = np.bincount(rows["point"], weights=rows["trials"], minlength=spec.points).astype(np.int64)
     switched = np.bincount(rows["point"], weights=rows["switched"], minlength=spec.points).astype(np.int64)
@@ -47,8 +52,17 @@ def point_table(spec: SweepSpec, rows: dict[str, np.ndarray]) -> dict[str, np.nd
         raise ValueError(f"points {np.flatnonzero(trials == 0)[:5].tolist()} have no trials; allowed: a complete sweep")
     currents, pulses = spec.grid(points)
     low, high = wilson_interval(trials - switched, trials)
-    return {"point": points, "current": currents, "pulse": pulses, "trials": trials, "switched": switched,
+    axis = {spec.axis_name: np.asarray(spec.axis_values)[spec.axis_index(points)]} if spec.axis_name else {}
+    return {"point": points, **axis, "current": currents, "pulse": pulses, "trials": trials, "switched": switched,
             "probability": switched / trials, "wer": (trials - switched) / trials, "wer_low": low, "wer_high": high}
+
+
+def map_tables(table: dict[str, np.ndarray], spec: SweepSpec) -> list[tuple[float | None, dict[str, np.ndarray]]]:
+    """(axis value, the rows of its (current, pulse) map) per device-axis value; [(None, table)] without an axis."""
+    if not spec.axis_name:
+        return [(None, table)]
+    n = spec.map_points
+    return [(v, {k: col[a * n:(a + 1) * n] for k, col in table.items()}) for a, v in enumerate(spec.axis_values)]
 
 
 def resolved(table: dict[str, np.ndarray], spec: SweepSpec) -> np.ndarray:

@@ -6,7 +6,8 @@ current — has m_x > 0. A pulse width is rounded to a whole number of steps (at
 
 The task runs in two phases, both with constant (per-junction) currents, the engine's fastest path: the pulse
 phase, one ``simulate`` call per distinct pulse width of the task (all its junctions at their own amplitude),
-then the relax phase, one call for every junction of the task. A junction therefore integrates its own pulse
+then the relax phase, one call for every junction of the task. With a device axis (``SweepSpec.axis_name``) the
+junctions are grouped by axis value, each group with its own device parameters, and both phases run per group. A junction therefore integrates its own pulse
 plus ``relax``, not the longest pulse of the grid.
 
 Noise: every junction's thermal field comes from its own counter-based stream (``physics.simulate``
@@ -43,21 +44,24 @@ def run_task(spec: SweepSpec, task: Task) -> dict[str, np.ndarray]:
     trial_of = np.concatenate([np.arange(s.first, s.first + s.trials) for s in task.segments])
     steps_of = np.repeat(pulse_steps(spec, pulses), counts)
     amplitude_of = torch.as_tensor(np.repeat(currents, counts), dtype=torch.float64)
-    junction = spec.junction()
-    params = junction.macrospin()
-    field = (junction.field, 0.0, 0.0)
+    axis_of = spec.axis_index(point_of)
     method = "heun" if spec.temperature > 0 else "rk4"
     m = initial_state(len(point_of)).clone()
-    for steps in np.unique(steps_of):  # pulse phase, one call per pulse width
-        rows = np.flatnonzero(steps_of == steps)
-        keys = torch.from_numpy(junction_keys(spec.seed, point_of[rows], trial_of[rows], phase=0))
-        m[rows] = simulate(m[rows], params, Drive(current=amplitude_of[rows], field=field), duration=int(steps) * spec.dt,
-                           dt=spec.dt, method=method, stop_when_switched=False, dt_check="error", sample_junctions=0,
-                           noise_keys=keys).final
-    if spec.relax > 0:  # relax phase: every junction at zero current
-        keys = torch.from_numpy(junction_keys(spec.seed, point_of, trial_of, phase=1))
-        m = simulate(m, params, Drive(current=0.0, field=field), duration=spec.relax_steps * spec.dt, dt=spec.dt,
-                     method=method, stop_when_switched=False, dt_check="error", sample_junctions=0, noise_keys=keys).final
+    for a in np.unique(axis_of):  # one device per axis value (its junctions' parameters are shared scalars)
+        junction = spec.junction(spec.axis_values[a] if spec.axis_values else None)
+        params, field = junction.macrospin(), (junction.field, 0.0, 0.0)
+        group = np.flatnonzero(axis_of == a)
+        for steps in np.unique(steps_of[group]):  # pulse phase, one call per pulse width
+            rows = group[steps_of[group] == steps]
+            keys = torch.from_numpy(junction_keys(spec.seed, point_of[rows], trial_of[rows], phase=0))
+            m[rows] = simulate(m[rows], params, Drive(current=amplitude_of[rows], field=field), duration=int(steps) * spec.dt,
+                               dt=spec.dt, method=method, stop_when_switched=False, dt_check="error", sample_junctions=0,
+                               noise_keys=keys).final
+        if spec.relax > 0:  # relax phase: every junction of the group at zero current
+            keys = torch.from_numpy(junction_keys(spec.seed, point_of[group], trial_of[group], phase=1))
+            m[group] = simulate(m[group], params, Drive(current=0.0, field=field), duration=spec.relax_steps * spec.dt,
+                                dt=spec.dt, method=method, stop_when_switched=False, dt_check="error", sample_junctions=0,
+                                noise_keys=keys).final
     flips = (m[:, 0] > 0).numpy().astype(np.int64)
     switched = np.add.reduceat(flips, np.concatenate([[0], np.cumsum(counts)[:-1]]))
     return {"round": np.full(len(points), task.round, dtype=np.int64), "task": np.full(len(points), task.index, dtype=np.int64),

@@ -24,7 +24,8 @@ _TIMES = "s"
 FIELD_UNITS: dict[str, dict[str, str]] = {
     "SwitchingConfig": _SWITCHING,
     "SweepSpec": {"currents": "A", "pulses": "s", "temperature": "K", "dt": "s", "relax": "s",
-                  "wer_floor": "1 (write-error rate)", "ci_factor": "1 (ratio of the 95 % interval bounds)"},
+                  "wer_floor": "1 (write-error rate)", "ci_factor": "1 (ratio of the 95 % interval bounds)",
+                  "axis_values": "SI unit of the SwitchingConfig field named by axis_name"},
     "RobustnessSpec": {"sigmas": "1 (relative sigma)", "temperatures": "K", "test_fraction": "1", "pulse": "s",
                        "read_noise": "1 (fraction of the full swing)"},
     "VowelsConfig": {"test_fraction": "1", "step_current": "A", "paper_pulse": "s", "temperature": "K", "macrospin_pulse": "s",
