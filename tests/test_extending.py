@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from mtjnn.circuits.nmos import NMOSParams, drain_current
+from mtjnn.circuits.nmos import NMOSGatedNeuron, NMOSParams, drain_current
 from mtjnn.circuits.series_chain import SeriesChain
 from mtjnn.devices.junction import device_view
 from mtjnn.devices.mtj import MTJ
@@ -59,7 +59,7 @@ class IFState(NamedTuple):
 
 
 @dataclass(frozen=True)
-class PerfectIF:
+class PerfectIF(NMOSGatedNeuron):  # gate_threshold = V_T, supply_voltage = v_dd
     """Non-leaky integrate-and-fire: C dv/dt = I_D(V_gate, V_DD) of an nMOS input, spike at v_th, reset to 0 (SI)."""
 
     capacitance: float = 10e-15
@@ -67,14 +67,6 @@ class PerfectIF:
     v_dd: float = 1.0
     nmos: NMOSParams = NMOSParams()
     spike_phase = 1.0
-
-    @property
-    def gate_threshold(self) -> float:
-        return self.nmos.vt
-
-    @property
-    def supply_voltage(self) -> float:
-        return self.v_dd
 
     def rest(self, shape, dtype=torch.float64) -> IFState:
         return IFState(torch.zeros(shape, dtype=dtype))
