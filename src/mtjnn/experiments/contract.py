@@ -66,6 +66,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.job: e for e in (
     Experiment("signed_lif", "signed_lif_device", "SignedLIFDeviceConfig"),
     Experiment("cifar10", "snn_cifar", "SnnConfig", checkpoint=True),
     Experiment("sweep-switching", "sweep", "SweepSpec", checkpoint=True),
+    Experiment("sweep-robustness", "sweep_robustness", "RobustnessSpec", "run_robustness"),
 )}
 
 

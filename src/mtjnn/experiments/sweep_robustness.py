@@ -34,6 +34,7 @@ from ..devices.mtj import MTJ, PAPER_CONTROL_CURRENT, CompactSwitching, Junction
 from ..nn.chain_classifier import HardwareRuleConfig, SmoothedTrainingConfig, fit_smoothed, refit_thresholds, train_hardware
 from ..validation import check_choice, check_range
 from .common import pyplot, results_dir, save_json, summary_table
+from .contract import refuse_resume
 from .results import write_config
 from .sweep_robustness_iris import MAX_SIGMA as IRIS_MAX_SIGMA
 from .sweep_robustness_iris import iris_accuracy_draws, train_iris_mlp
@@ -166,8 +167,10 @@ def robustness_table(trained: dict[str, Any], spec: RobustnessSpec) -> dict[str,
     return {c: np.asarray(v) for c, v in rows.items()}
 
 
-def run_robustness(spec: RobustnessSpec, out_root: str | Path = "results") -> dict[str, Any]:
-    """Train, sweep, and write ``table.parquet`` / ``table.csv``, ``robustness.png`` and ``metrics.json``."""
+def run_robustness(spec: RobustnessSpec, out_root: str | Path = "results", resume: str | Path | None = None) -> dict[str, Any]:
+    """Train, sweep, and write ``table.parquet`` / ``table.csv``, ``robustness.png`` and ``metrics.json``
+    (``experiments.contract``; no checkpoint: a run takes seconds, ``resume`` is refused)."""
+    refuse_resume(JOB, resume)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
