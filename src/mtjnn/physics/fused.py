@@ -39,13 +39,14 @@ import numpy as np
 import torch
 
 from ..threads import run_ranges, thread_count
-from .fused_kernel import BLOCK, CONSTS, PARAM_ROWS, advance_blocks
+from .fused_kernel import BLOCK, CONSTS, PARAM_ROWS, adaptive_blocks, advance_blocks
 from .terms import TERMS
 from .thermal import CounterNoise
 from .types import DivergenceError
 
 _DIRECTIONS = {"falling": 1, "rising": 2, "either": 3}
 _MIN_WORK_PER_THREAD = 20_000  # junction-steps below which a chunk is not split over threads
+_MIN_JUNCTIONS_PER_THREAD = 128  # adaptive stepping: junctions per thread below which no thread is added
 _NUMPY_DTYPE = {torch.float64: np.dtype(np.float64), torch.float32: np.dtype(np.float32)}
 
 
@@ -128,6 +129,61 @@ def fused_chunk(m, p, current, field, noise, step0, dt, n, method, stride, cross
     if (bad[:, 0] >= 0).any():
         _raise_divergence(bad, step0, dt)
     return torch.from_numpy(m_out), torch.from_numpy(samples)
+
+
+def fused_adaptive(m, p, current, field, t0, targets, step, accepted, rejected, crossing, switch_time, samples, rtol,
+                   atol, h_min):
+    """Advance every junction of ``m`` (B, 3) float64 from ``t0`` through the increasing sample times ``targets``
+    (s), each junction with its own adaptive Dormand-Prince 5(4) step (``fused_kernel.adaptive_blocks``),
+    landing exactly on every target.
+
+    ``current`` (1, B|1) A and ``field`` (1, B|1, 3) T are constant. Updated in place: ``m`` (the state at
+    the last target), ``step`` (B,) float64, each junction's next trial step (s), ``accepted``/``rejected``
+    (B,) int64 step counts, ``switch_time`` (B,) (first crossings of ``crossing``) and ``samples``
+    (len(targets), K, 3), the states of the first K junctions at the targets. Raises ``DivergenceError``
+    naming the junction if its error estimate is not finite or its step falls below ``h_min`` (s).
+    """
+    for name, tensor, dtype in (("m", m, torch.float64), ("step", step, torch.float64),
+                                ("switch_time", switch_time, torch.float64), ("samples", samples, torch.float64),
+                                ("accepted", accepted, torch.int64), ("rejected", rejected, torch.int64)):
+        if tensor.dtype != dtype or tensor.device.type != "cpu" or not tensor.is_contiguous():
+            raise ValueError(f"fused adaptive stepper: {name} is {tensor.dtype} on {tensor.device}; "
+                             f"allowed: a contiguous CPU {dtype} tensor")
+    batch = m.shape[0]
+    times = np.asarray(targets, dtype=np.float64)
+    if times.ndim != 1 or times.size == 0 or samples.shape[0] != times.size:
+        raise ValueError(f"fused adaptive stepper: {times.size} targets for {samples.shape[0]} samples")
+    threads = thread_count(batch, batch, _MIN_JUNCTIONS_PER_THREAD)
+    bad = np.full((threads, 2), -1, dtype=np.int64)
+    cross_idx = 0 if crossing is None else crossing.index
+    cross_dir = 0 if crossing is None else _DIRECTIONS[crossing.direction]
+    threshold = 0.0 if crossing is None else float(crossing.threshold)
+    cur = current.detach().to(torch.float64).contiguous().numpy()
+    fld = field.detach().to(torch.float64).contiguous().numpy()
+    args = (m.numpy(), _junction_major(p), cur, fld, float(t0), times, float(rtol), float(atol), float(h_min),
+            step.numpy(), accepted.numpy(), rejected.numpy(), cross_idx, cross_dir, threshold, switch_time.numpy(),
+            samples.numpy(), bad)
+    run_ranges(lambda lo, hi: [adaptive_blocks(i, threads, *args) for i in range(lo, hi)], threads, threads)
+    if (bad[:, 0] >= 0).any():
+        j, kind = (int(v) for v in bad[bad[:, 0] >= 0][0])
+        why = ("its error estimate is not finite (check the drive and parameters for NaN)" if kind == 1 else
+               f"its step fell below {h_min:.3g} s (the problem is too stiff for rtol = {rtol:g}, atol = {atol:g})")
+        raise DivergenceError(f"integration diverged: junction {j} between t = {t0:.6g} s and {times[-1]:.6g} s: "
+                              f"{why}")
+
+
+_JUNCTION_MAJOR: tuple = (None, None)  # (packed matrix, its junction-major copy)
+
+
+def _junction_major(p) -> np.ndarray:
+    """``_pack_params(p, float64)`` transposed to (B|1, len(PARAM_ROWS)): one junction's constants contiguous
+    (the adaptive kernel loads junction by junction; row-major rows B apart would cost a cache miss each)."""
+    packed = _pack_params(p, torch.float64)
+    last, copy = _JUNCTION_MAJOR
+    if last is not packed:
+        copy = np.ascontiguousarray(packed.T)
+        globals()["_JUNCTION_MAJOR"] = (packed, copy)
+    return copy
 
 
 def _run_blocks(nblocks: int, work: int, args: tuple) -> None:

@@ -35,6 +35,7 @@ from numba import njit, types
 from numba.core.extending import intrinsic
 
 from .philox import PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1  # published constants (never change: cache-safe)
+from .tableau import DP_A, DP_B5, DP_E, GROW_MAX, SAFETY, SHRINK_MAX  # published constants, as above
 
 BLOCK = 256  #: junctions per block; a block's state and parameters stay in L1/L2
 _Q = BLOCK // 4  # lane offset of the four interleaved lanes of a full uniform block
@@ -563,3 +564,238 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keye
     for c in range(3):
         for j in range(nb):
             m_out[j0 + j, c] = st[c * BLOCK + j]
+
+
+# ------------------------------------------------------------------- per-junction adaptive (Dormand-Prince)
+# ``ABLOCK`` junctions per block, each with its own time, step and step count: a sweep tries one step of
+# every junction of the block that has not reached the interval's end (the others take a step of zero),
+# so the lane loop stays branch-free and vectorizes; the block is done when every junction has landed.
+ABLOCK = 32  #: junctions per adaptive block (small: a block runs as many sweeps as its slowest junction)
+_A21 = DP_A[1][0]
+_A31, _A32 = DP_A[2]
+_A41, _A42, _A43 = DP_A[3]
+_A51, _A52, _A53, _A54 = DP_A[4]
+_A61, _A62, _A63, _A64, _A65 = DP_A[5]
+_B51, _B52, _B53, _B54, _B55, _B56, _B57 = DP_B5
+_E1, _E2, _E3, _E4, _E5, _E6, _E7 = DP_E
+_ERR_LO = (SAFETY / GROW_MAX) ** 5  # errors below this grow the step by GROW_MAX
+_ERR_HI = (SAFETY / SHRINK_MAX) ** 5  # errors above this shrink it by SHRINK_MAX
+_EXP = tuple(1.0 / math.factorial(k) for k in range(8))
+_X0, _X1, _X2, _X3, _X4, _X5, _X6, _X7 = _EXP
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _step_factor(err):
+    """SAFETY err^(-1/5) clipped to [SHRINK_MAX, GROW_MAX] (the step-size controller), branch-free.
+
+    err is clipped first, then err^(-1/5) = exp(-ln(err)/5) with ln from ``_split_exponent``/``_log_series``
+    and exp(x) = exp(x/16)^16 from a 7-term series (|x/16| <= 0.11, relative error < 1e-9): a controller needs
+    no more, and a libm ``pow`` would keep the lane loop scalar. NaN gives NaN (the caller flags it).
+    """
+    e = min(max(err, _ERR_LO), _ERR_HI)
+    y, k = _split_exponent(e)
+    x = -0.0125 * (_log_series((y - 1.0) / (y + 1.0)) + k * _LN2)  # ln(err) * (-1/5) / 16
+    s = ((((((_X7 * x + _X6) * x + _X5) * x + _X4) * x + _X3) * x + _X2) * x + _X1) * x + _X0
+    s = s * s
+    s = s * s
+    s = s * s
+    s = s * s
+    return SAFETY * s
+
+
+# One block is one array of rows of ABLOCK values (``_LN_*``): every per-junction value the sweep reads or writes
+# lives in it, so LLVM sees a single array with rows a constant distance apart and vectorizes the lane loop
+# without runtime alias checks (separate arrays for state, time, step, counts, ... exceed its check budget).
+_LN_MX, _LN_MY, _LN_MZ, _LN_T, _LN_H, _LN_ACC, _LN_REJ, _LN_SW = range(8)  # state; time, next step (s); counts; crossing
+_LN_CUR, _LN_HX, _LN_HY, _LN_HZ, _LN_T1 = range(8, 13)  # drive: current (A), field (T); the lane's next sample time (s)
+_LN_PRM = 13  # the kernel's parameter rows (PARAM_ROWS) follow
+_LN_ROWS = _LN_PRM + _NPARAM
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _lane_params(ln, j):
+    """``_junction`` for lane j of an adaptive block array (rows ``_LN_PRM + ROW[...]``)."""
+    ab, o = ABLOCK, _LN_PRM * ABLOCK + j
+    return (ln[o + _HK * ab], ln[o + _UX * ab], ln[o + _UY * ab], ln[o + _UZ * ab],
+            ln[o + _DX * ab], ln[o + _DY * ab], ln[o + _DZ * ab],
+            ln[o + _PX * ab], ln[o + _PY * ab], ln[o + _PZ * ab],
+            ln[o + _STT * ab], ln[o + _XI * ab], ln[o + _G * ab], ln[o + _AL * ab],
+            ln[o + _SA * ab], ln[o + _SB * ab], ln[o + _SC * ab])
+
+
+@njit(fastmath=_FM, error_model="numpy", cache=True)
+def _dp45_sweep(ln, nb, rtol, atol, cross_idx, cross_dir, thr):
+    """One trial Dormand-Prince 5(4) step of every junction of a block (array ``ln``) short of its next sample
+    time t1 (row ``_LN_T1``, s).
+
+    Per junction: h = min(its step, t1 - t) (landing exactly on t1), 5th-order solution y5 and the embedded
+    error e = y5 - y4; error norm RMS over x, y, z of e / (atol + rtol max(|m|, |y5|)); accepted if <= 1
+    (then |m| rescaled to 1, exactly, and a first crossing interpolated linearly within the step); the next
+    step is h ``_step_factor(err)`` (after a clipped accepted step, at least the step it was clipped from).
+    Junctions already at t1 take a step of zero and keep their state. Branch-free (bitwise logic, selects).
+    Returns whether some error estimate is not finite (that junction's next step is then NaN).
+    """
+    ab = ABLOCK
+    nonfinite = False
+    falling = (cross_dir == 1) | (cross_dir == 3)
+    rising = (cross_dir == 2) | (cross_dir == 3)
+    for j in range(nb):
+        mx, my, mz = ln[_LN_MX * ab + j], ln[_LN_MY * ab + j], ln[_LN_MZ * ab + j]
+        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _lane_params(ln, j)
+        a0 = stt * ln[_LN_CUR * ab + j]
+        hx, hy, hz = ln[_LN_HX * ab + j], ln[_LN_HY * ab + j], ln[_LN_HZ * ab + j]
+        t = ln[_LN_T * ab + j]
+        t1 = ln[_LN_T1 * ab + j]
+        want = ln[_LN_H * ab + j]
+        left = t1 - t
+        active = left > 0.0
+        clipped = want >= left
+        h = max(min(want, left), 0.0)
+        k1x, k1y, k1z = _rhs(mx, my, mz, hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k2x, k2y, k2z = _rhs(mx + h * (_A21 * k1x), my + h * (_A21 * k1y), mz + h * (_A21 * k1z),
+                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k3x, k3y, k3z = _rhs(mx + h * (_A31 * k1x + _A32 * k2x), my + h * (_A31 * k1y + _A32 * k2y),
+                             mz + h * (_A31 * k1z + _A32 * k2z),
+                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k4x, k4y, k4z = _rhs(mx + h * (_A41 * k1x + _A42 * k2x + _A43 * k3x),
+                             my + h * (_A41 * k1y + _A42 * k2y + _A43 * k3y),
+                             mz + h * (_A41 * k1z + _A42 * k2z + _A43 * k3z),
+                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k5x, k5y, k5z = _rhs(mx + h * (_A51 * k1x + _A52 * k2x + _A53 * k3x + _A54 * k4x),
+                             my + h * (_A51 * k1y + _A52 * k2y + _A53 * k3y + _A54 * k4y),
+                             mz + h * (_A51 * k1z + _A52 * k2z + _A53 * k3z + _A54 * k4z),
+                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k6x, k6y, k6z = _rhs(mx + h * (_A61 * k1x + _A62 * k2x + _A63 * k3x + _A64 * k4x + _A65 * k5x),
+                             my + h * (_A61 * k1y + _A62 * k2y + _A63 * k3y + _A64 * k4y + _A65 * k5y),
+                             mz + h * (_A61 * k1z + _A62 * k2z + _A63 * k3z + _A64 * k4z + _A65 * k5z),
+                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        yx = mx + h * (_B51 * k1x + _B53 * k3x + _B54 * k4x + _B55 * k5x + _B56 * k6x)
+        yy = my + h * (_B51 * k1y + _B53 * k3y + _B54 * k4y + _B55 * k5y + _B56 * k6y)
+        yz = mz + h * (_B51 * k1z + _B53 * k3z + _B54 * k4z + _B55 * k5z + _B56 * k6z)
+        k7x, k7y, k7z = _rhs(yx, yy, yz, hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        ex = h * (_E1 * k1x + _E3 * k3x + _E4 * k4x + _E5 * k5x + _E6 * k6x + _E7 * k7x)
+        ey = h * (_E1 * k1y + _E3 * k3y + _E4 * k4y + _E5 * k5y + _E6 * k6y + _E7 * k7y)
+        ez = h * (_E1 * k1z + _E3 * k3z + _E4 * k4z + _E5 * k5z + _E6 * k6z + _E7 * k7z)
+        qx = ex / (atol + rtol * max(abs(mx), abs(yx)))
+        qy = ey / (atol + rtol * max(abs(my), abs(yy)))
+        qz = ez / (atol + rtol * max(abs(mz), abs(yz)))
+        err = math.sqrt((qx * qx + qy * qy + qz * qz) * (1.0 / 3.0))
+        ok = active & (err <= 1.0)
+        broken = active & (not (err < math.inf))  # its next step becomes NaN: the caller's check stops the block
+        nonfinite |= broken
+        inv = 1.0 / math.sqrt(yx * yx + yy * yy + yz * yz)
+        nx, ny, nz = yx * inv, yy * inv, yz * inv
+        # first crossing of component cross_idx through thr within the accepted step (as the fixed-step kernel)
+        a = (mx if cross_idx == 0 else (my if cross_idx == 1 else mz)) - thr
+        b = (nx if cross_idx == 0 else (ny if cross_idx == 1 else nz)) - thr
+        old = ln[_LN_SW * ab + j]
+        hit = ok & (old != old) & ((falling & (a > 0.0) & (b <= 0.0)) | (rising & (a < 0.0) & (b >= 0.0)))
+        frac = min(max(a / (a - b), 0.0), 1.0)
+        frac = 0.0 if frac != frac else frac
+        ln[_LN_SW * ab + j] = t + frac * h if hit else old
+        ln[_LN_MX * ab + j] = nx if ok else mx
+        ln[_LN_MY * ab + j] = ny if ok else my
+        ln[_LN_MZ * ab + j] = nz if ok else mz
+        tn = (t1 if clipped else t + h) if ok else t
+        ln[_LN_T * ab + j] = tn
+        grown = h * _step_factor(err)
+        ln[_LN_H * ab + j] = math.nan if broken else ((max(want, grown) if (ok & clipped) else grown) if active else want)
+        ln[_LN_ACC * ab + j] += 1.0 if ok else 0.0
+        ln[_LN_REJ * ab + j] += 1.0 if (active & (not ok)) else 0.0
+    return nonfinite
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _lane_load(ln, s, j, m_io, prm_src, cur, fld, t0, t1, hw_io, nst_io, nrj_io, switch):
+    """Put junction ``j`` into lane ``s`` of the block array at time ``t0``, next sample at ``t1`` (s)."""
+    ab = ABLOCK
+    pj = j if prm_src.shape[0] > 1 else 0
+    cj = j if cur.shape[1] > 1 else 0
+    fj = j if fld.shape[1] > 1 else 0
+    for c in range(3):
+        ln[(_LN_MX + c) * ab + s] = m_io[j, c]
+        ln[(_LN_HX + c) * ab + s] = fld[0, fj, c]
+    for q in range(_NPARAM):
+        ln[(_LN_PRM + q) * ab + s] = prm_src[pj, q]
+    ln[_LN_CUR * ab + s] = cur[0, cj]
+    ln[_LN_T * ab + s] = t0
+    ln[_LN_T1 * ab + s] = t1
+    ln[_LN_H * ab + s] = hw_io[j]
+    ln[_LN_ACC * ab + s] = nst_io[j]
+    ln[_LN_REJ * ab + s] = nrj_io[j]
+    ln[_LN_SW * ab + s] = switch[j]
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _lane_store(ln, s, j, m_io, hw_io, nst_io, nrj_io, switch):
+    """Write lane ``s`` of the block array back to junction ``j``."""
+    ab = ABLOCK
+    for c in range(3):
+        m_io[j, c] = ln[(_LN_MX + c) * ab + s]
+    hw_io[j] = ln[_LN_H * ab + s]
+    nst_io[j] = np.int64(ln[_LN_ACC * ab + s])
+    nrj_io[j] = np.int64(ln[_LN_REJ * ab + s])
+    switch[j] = ln[_LN_SW * ab + s]
+
+
+@njit(nogil=True, fastmath=_FM, error_model="numpy", cache=True)
+def adaptive_blocks(first, every, m_io, prm_src, cur, fld, t0, targets, rtol, atol, h_min, hw_io, nst_io, nrj_io,
+                    cross_idx, cross_dir, thr, switch, samples, bad):
+    """Advance junctions ``first``, ``first + every``, ... from ``t0`` through the sample times ``targets`` (s,
+    increasing), each with its own adaptive step (``_dp45_sweep``); arguments: ``fused.fused_adaptive``
+    (``prm_src`` junction-major: (B|1, len(PARAM_ROWS))). Updates ``m_io`` (B, 3), the per-junction next steps
+    ``hw_io`` (s), accepted/rejected counts and first-crossing times in place and writes the state of junction
+    j < K at targets[i] to ``samples[i, j]`` ((S, K, 3)). On failure ``bad[first]`` = (junction, kind), kind 1:
+    error estimate not finite, 2: step below ``h_min``.
+
+    The junctions queue for the ``ABLOCK`` lanes of one block array: a junction keeps its lane through all the
+    sample times, then the lane takes the next junction, so a stiff junction keeps one lane busy rather than
+    idling a whole block, and nothing is reloaded between samples.
+    """
+    batch = m_io.shape[0]
+    keep = samples.shape[1]
+    last = targets.shape[0] - 1
+    ab = ABLOCK
+    ln = np.zeros(_LN_ROWS * ab)
+    slot = np.full(ab, -1, dtype=np.int64)
+    target = np.zeros(ab, dtype=np.int64)
+    nxt = first
+    busy = 0
+    for s in range(ab):
+        ln[_LN_T * ab + s] = ln[_LN_T1 * ab + s] = targets[0]  # an empty lane takes steps of zero
+        if nxt < batch:
+            _lane_load(ln, s, nxt, m_io, prm_src, cur, fld, t0, targets[0], hw_io, nst_io, nrj_io, switch)
+            slot[s] = nxt
+            nxt += every
+            busy += 1
+    while busy > 0:
+        nonfinite = _dp45_sweep(ln, ab, rtol, atol, cross_idx, cross_dir, thr)
+        for s in range(ab):
+            if slot[s] >= 0 and ln[_LN_T * ab + s] < ln[_LN_T1 * ab + s]:
+                step = ln[_LN_H * ab + s]
+                kind = 1 if (nonfinite and step != step) else (2 if step < h_min else 0)
+                if kind > 0:
+                    bad[first, 0], bad[first, 1] = slot[s], kind
+                    busy = 0
+                    break
+        for s in range(ab):
+            j = slot[s]
+            if busy == 0 or j < 0 or ln[_LN_T * ab + s] < ln[_LN_T1 * ab + s]:
+                continue
+            k = target[s]
+            if j < keep:
+                for c in range(3):
+                    samples[k, j, c] = ln[(_LN_MX + c) * ab + s]
+            if k < last:
+                target[s] = k + 1
+                ln[_LN_T1 * ab + s] = targets[k + 1]
+                continue
+            _lane_store(ln, s, j, m_io, hw_io, nst_io, nrj_io, switch)
+            target[s] = 0
+            if nxt < batch:
+                _lane_load(ln, s, nxt, m_io, prm_src, cur, fld, t0, targets[0], hw_io, nst_io, nrj_io, switch)
+                slot[s] = nxt
+                nxt += every
+            else:
+                slot[s] = -1
+                busy -= 1

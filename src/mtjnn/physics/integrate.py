@@ -1,8 +1,8 @@
 """Time integration of the LLGS equation for a batch of junctions.
 
-Methods: ``"rk4"`` (fixed step, deterministic), ``"rk45"`` (Dormand-Prince 5(4), adaptive, one step
-size for the batch set by the worst junction), ``"heun"`` (stochastic Heun, Stratonovich, for the
-Brown thermal field). States are (B, 3) tensors; float32/float64; CPU or CUDA.
+Methods: ``"rk4"`` (fixed step, deterministic), ``"rk45"`` (Dormand-Prince 5(4), adaptive: on the
+fused CPU kernel every junction its own step, on torch one step for the batch set by its worst
+junction; ``rk45.py``), ``"heun"`` (stochastic Heun, Stratonovich, for the Brown thermal field). States are (B, 3) tensors; float32/float64; CPU or CUDA.
 
 The loop runs in chunks: drives are evaluated on the half-step grid of a chunk, then a *chunk stepper*
 advances the batch. The thermal field comes from a counter-based generator keyed per junction
@@ -84,9 +84,10 @@ def simulate(
         generator: torch.Generator for the thermal field (same seed, same trajectory): draws the
             per-junction noise keys (philox) or the normals themselves (noise_source="generator").
         renormalize: rescale |m| to 1 after every step (needed for heun; harmless for rk4).
-        backend: "torch" (reference, differentiable, CPU/GPU), "fused" (CPU kernel, rk4/heun,
-            no autograd) or "auto" (fused when it applies and is available).
-        rtol, atol: error tolerances of rk45.
+        backend: "torch" (reference, differentiable, CPU/GPU), "fused" (CPU kernel, no autograd; rk4,
+            heun, and rk45 with per-junction steps for float64 states and constant drives) or "auto"
+            (fused when it applies and is available).
+        rtol, atol: error tolerances of rk45 (> 0): relative to |m| per component, and absolute.
         progress: show a tqdm progress bar.
         dt_check: "warn" (default), "error" or "off": what to do when a fixed step (rk4, heun) exceeds
             the longest trusted step of the batch, T_min / N_min (``timestep.max_time_step``: the
@@ -120,7 +121,9 @@ def simulate(
     if stop_when_switched and crossing is None:
         stop_when_switched = False
     if method == "rk45":
-        return simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol, keep)
+        per_junction = _choose_adaptive(backend, m, p, drive)
+        return simulate_adaptive(m, p, drive, duration, dt, sample_every, crossing, stop_when_switched, rtol, atol, keep,
+                                 per_junction)
 
     n_total = step_count(duration, dt)
     stride = n_total if sample_every is None else sample_stride(sample_every, dt)
@@ -331,17 +334,12 @@ def _drive_requires_grad(drive: Drive, m: torch.Tensor) -> bool:
 
 
 def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacrospin, drive_grad: bool) -> Callable:
-    needs_grad = drive_grad or m.requires_grad or any(t is not None and t.requires_grad for t in p)
-    fused_ok = m.device.type == "cpu" and not needs_grad and method in ("rk4", "heun")
+    fused_ok = _plain_cpu(m, p, drive_grad) and method in ("rk4", "heun")
     if backend == "torch" or (backend == "auto" and not fused_ok):
         return torch_chunk
     if backend == "fused" and not fused_ok:
         raise ValueError("backend = 'fused' needs a CPU state without autograd and method 'rk4' or 'heun'")
-    unfused = unfused_terms(p)
-    if unfused and backend == "fused":
-        raise ValueError(f"backend = 'fused' does not implement the field term(s) {', '.join(unfused)} "
-                         "(physics/terms.py); allowed: backend = 'torch' or 'auto' (which runs them on torch)")
-    if unfused:
+    if not _fused_terms(backend, p):
         return torch_chunk
     try:
         from .fused import fused_chunk
@@ -350,6 +348,48 @@ def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacro
             raise
         return torch_chunk
     return fused_chunk
+
+
+def _choose_adaptive(backend: str, m: torch.Tensor, p: ResolvedMacrospin, drive: Drive) -> bool:
+    """rk45 with per-junction steps on the fused kernel (True) or batch-wide on torch (False).
+
+    The kernel needs a float64 CPU state without autograd and constant drives; ``backend = "fused"``
+    raises if it cannot apply, ``"auto"`` then falls back to torch.
+    """
+    if backend == "torch":
+        return False
+    missing = [need for need, ok in (
+        ("a CPU state without autograd", _plain_cpu(m, p, _drive_requires_grad(drive, m))),
+        ("a float64 state", m.dtype == torch.float64),
+        ("constant drives (no time-dependent current or field)", not (callable(drive.current) or callable(drive.field))),
+    ) if not ok]
+    if missing and backend == "fused":
+        raise ValueError(f"backend = 'fused' with method = 'rk45' needs {' and '.join(missing)}; "
+                         "allowed otherwise: backend = 'torch' or 'auto' (batch-wide steps on torch)")
+    if missing or not _fused_terms(backend, p):
+        return False
+    try:
+        from . import fused  # noqa: F401
+    except ImportError:
+        if backend == "fused":
+            raise
+        return False
+    return True
+
+
+def _plain_cpu(m: torch.Tensor, p: ResolvedMacrospin, drive_grad: bool) -> bool:
+    """A CPU state, parameters and drive without autograd (what the fused kernels take)."""
+    needs_grad = drive_grad or m.requires_grad or any(t is not None and t.requires_grad for t in p)
+    return m.device.type == "cpu" and not needs_grad
+
+
+def _fused_terms(backend: str, p: ResolvedMacrospin) -> bool:
+    """Whether the fused kernel implements every active field term; raises for ``backend = "fused"`` if not."""
+    unfused = unfused_terms(p)
+    if unfused and backend == "fused":
+        raise ValueError(f"backend = 'fused' does not implement the field term(s) {', '.join(unfused)} "
+                         "(physics/terms.py); allowed: backend = 'torch' or 'auto' (which runs them on torch)")
+    return not unfused
 
 
 def torch_chunk(

@@ -1,7 +1,13 @@
 """Adaptive Dormand-Prince 5(4) integration of the LLGS equation (``simulate(method="rk45")``).
 
-One step size for the whole batch, set by its worst junction (error norm over the batch), landing
-exactly on the sample times; |m| renormalized after every accepted step.
+Two step controls, one controller (``tableau.py``: h <- h clip(0.9 err^(-1/5), 0.2, 5), error norm RMS over
+x, y, z of the embedded error / (atol + rtol max(|m|, |m_new|))), both landing exactly on the sample times
+and renormalizing |m| after every accepted step:
+* batch-wide (torch, the reference; any device, float32/64): one step for the batch, set by its worst
+  junction;
+* per junction (fused CPU kernel, float64, constant drives): every junction its own time and step
+  (``fused.fused_adaptive``), so a stiff junction no longer sets the step of the others; a junction's
+  result does not depend on the batch it runs in.
 """
 
 from __future__ import annotations
@@ -10,25 +16,15 @@ import math
 
 import torch
 
-from ..validation import check_positive
+from ..validation import check_positive, check_range
 from .drive import Drive, evaluate_current, evaluate_field
 from .llg import llgs_rhs
 from .params import ResolvedMacrospin
+from .tableau import DP_A as _DP_A, DP_B4 as _DP_B4, DP_B5 as _DP_B5, DP_C as _DP_C, GROW_MAX, SAFETY, SHRINK_MAX
 from .types import Crossing, DivergenceError, Trajectory, check_finite_state
 
-# Dormand-Prince 5(4) tableau
-_DP_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
-_DP_A = (
-    (),
-    (1 / 5,),
-    (3 / 40, 9 / 40),
-    (44 / 45, -56 / 15, 32 / 9),
-    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
-    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
-    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
-)
-_DP_B5 = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0)
-_DP_B4 = (5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40)
+
+RTOL_MIN = 1e-14  #: smallest relative tolerance: ~50 float64 roundings of a unit vector's component
 
 
 def simulate_adaptive(
@@ -43,15 +39,18 @@ def simulate_adaptive(
     rtol: float,
     atol: float,
     keep: int,
+    per_junction: bool = False,
 ) -> Trajectory:
-    """Adaptive Dormand-Prince integration with a batch-wide step and exact landing on sample times
-    (samples of the first ``keep`` junctions)."""
-    batch = m.shape[0]
-    check_positive("rtol", rtol)
+    """Adaptive Dormand-Prince integration with exact landing on sample times (samples of the first ``keep``
+    junctions): one step for the batch, or with ``per_junction`` (fused kernel) one step per junction."""
+    check_range("rtol", rtol, RTOL_MIN, 1.0, high_inclusive=False)
     check_positive("atol", atol)
     targets = [duration] if sample_every is None else [
         min(duration, (i + 1) * sample_every) for i in range(int(math.ceil(duration / sample_every - 1e-9)))
     ]
+    if per_junction:
+        return _per_junction(m, p, drive, targets, dt, crossing, stop_when_switched, rtol, atol, keep)
+    batch = m.shape[0]
     times, samples = [0.0], [m[:keep].clone()]
     switch_time = torch.full((batch,), math.nan, dtype=m.dtype, device=m.device)
     t, h, steps = 0.0, dt, 0
@@ -87,8 +86,8 @@ def simulate_adaptive(
                 steps += 1
                 m = new
                 k1 = rhs(m, t)  # (FSAL would reuse ks[6]; renormalization makes a fresh call cleaner)
-            factor = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
-            h = h * min(5.0, max(0.2, factor))
+            factor = SAFETY * (1.0 / max(err, 1e-10)) ** 0.2
+            h = h * min(GROW_MAX, max(SHRINK_MAX, factor))
             if h < 1e-22:
                 raise DivergenceError(f"rk45 step size underflow at t = {t:.6g} s; the problem is too stiff")
         times.append(t)
@@ -96,3 +95,41 @@ def simulate_adaptive(
         if stop_when_switched and not bool(torch.isnan(switch_time).any()):
             break
     return Trajectory(torch.tensor(times, dtype=m.dtype, device=m.device), torch.stack(samples), m, t, switch_time, steps)
+
+
+def _per_junction(m: torch.Tensor, p: ResolvedMacrospin, drive: Drive, targets: list[float], dt: float,
+                  crossing: Crossing | None, stop_when_switched: bool, rtol: float, atol: float,
+                  keep: int) -> Trajectory:
+    """Every junction its own adaptive step (fused kernel), through all sample times in one kernel call (or
+    interval by interval when the run stops once every junction has switched).
+
+    The drive is constant (``integrate`` checks); every junction starts with the step ``dt`` (s).
+    """
+    from .fused import fused_adaptive  # numba: imported only when used
+
+    batch = m.shape[0]
+    t0 = torch.zeros(1, dtype=m.dtype)
+    current = evaluate_current(drive.current, t0, batch)
+    field = evaluate_field(drive.field, t0, batch)
+    state = m.detach().clone().contiguous()
+    step = torch.full((batch,), float(dt), dtype=torch.float64)
+    accepted = torch.zeros(batch, dtype=torch.int64)
+    rejected = torch.zeros(batch, dtype=torch.int64)
+    switch_time = torch.full((batch,), math.nan, dtype=torch.float64)
+    samples = m.new_empty((len(targets) + 1, keep, 3))
+    samples[0] = m[:keep]
+    h_min = _H_MIN_RELATIVE * targets[-1]
+    groups = [[t] for t in targets] if stop_when_switched else [targets]
+    done, start = 0, 0.0
+    for group in groups:
+        fused_adaptive(state, p, current, field, start, group, step, accepted, rejected, crossing, switch_time,
+                       samples[1 + done:1 + done + len(group)], rtol, atol, h_min)
+        done, start = done + len(group), group[-1]
+        if stop_when_switched and not bool(torch.isnan(switch_time).any()):
+            break
+    times = torch.tensor([0.0] + targets[:done], dtype=m.dtype)
+    return Trajectory(times, samples[:done + 1], state, start, switch_time, int(accepted.max()),
+                      junction_steps=accepted, junction_rejects=rejected)
+
+
+_H_MIN_RELATIVE = 1e-13  # per-junction steps below this fraction of the run's duration: step-size underflow

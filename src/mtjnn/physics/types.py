@@ -57,7 +57,9 @@ class Trajectory:
     times: (S,) sample times in s; m: (S, K, 3) sampled states of the first K junctions (K = B unless
     ``sample_junctions`` was given); final: (B, 3) state of every junction at ``t_end``;
     t_end: time (s) where integration stopped (earlier than ``duration`` if every junction switched
-    and early stop was on); switch_time: (B,) first crossing time in s, NaN where none; steps: steps taken.
+    and early stop was on); switch_time: (B,) first crossing time in s, NaN where none; steps: steps taken
+    (per-junction adaptive steps: the most any junction took). junction_steps, junction_rejects: (B,) int64
+    accepted and rejected steps of each junction (per-junction adaptive stepping only; None otherwise).
     """
 
     times: torch.Tensor
@@ -66,6 +68,8 @@ class Trajectory:
     t_end: float
     switch_time: torch.Tensor
     steps: int
+    junction_steps: torch.Tensor | None = None
+    junction_rejects: torch.Tensor | None = None
 
     @property
     def switched(self) -> torch.Tensor:
