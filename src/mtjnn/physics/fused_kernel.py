@@ -608,7 +608,8 @@ def _step_factor(err):
 # without runtime alias checks (separate arrays for state, time, step, counts, ... exceed its check budget).
 _LN_MX, _LN_MY, _LN_MZ, _LN_T, _LN_H, _LN_ACC, _LN_REJ, _LN_SW = range(8)  # state; time, next step (s); counts; crossing
 _LN_CUR, _LN_HX, _LN_HY, _LN_HZ, _LN_T1 = range(8, 13)  # drive: current (A), field (T); the lane's next sample time (s)
-_LN_PRM = 13  # the kernel's parameter rows (PARAM_ROWS) follow
+_LN_K1 = 13  # three rows: dm/dt (1/s) at the lane's state (first stage of its next step, reused: "FSAL")
+_LN_PRM = 16  # the kernel's parameter rows (PARAM_ROWS) follow
 _LN_ROWS = _LN_PRM + _NPARAM
 
 
@@ -651,7 +652,7 @@ def _dp45_sweep(ln, nb, rtol, atol, cross_idx, cross_dir, thr):
         active = left > 0.0
         clipped = want >= left
         h = max(min(want, left), 0.0)
-        k1x, k1y, k1z = _rhs(mx, my, mz, hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        k1x, k1y, k1z = ln[_LN_K1 * ab + j], ln[(_LN_K1 + 1) * ab + j], ln[(_LN_K1 + 2) * ab + j]
         k2x, k2y, k2z = _rhs(mx + h * (_A21 * k1x), my + h * (_A21 * k1y), mz + h * (_A21 * k1z),
                              hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
         k3x, k3y, k3z = _rhs(mx + h * (_A31 * k1x + _A32 * k2x), my + h * (_A31 * k1y + _A32 * k2y),
@@ -672,19 +673,23 @@ def _dp45_sweep(ln, nb, rtol, atol, cross_idx, cross_dir, thr):
         yx = mx + h * (_B51 * k1x + _B53 * k3x + _B54 * k4x + _B55 * k5x + _B56 * k6x)
         yy = my + h * (_B51 * k1y + _B53 * k3y + _B54 * k4y + _B55 * k5y + _B56 * k6y)
         yz = mz + h * (_B51 * k1z + _B53 * k3z + _B54 * k4z + _B55 * k5z + _B56 * k6z)
-        k7x, k7y, k7z = _rhs(yx, yy, yz, hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+        inv = 1.0 / math.sqrt(yx * yx + yy * yy + yz * yz)
+        nx, ny, nz = yx * inv, yy * inv, yz * inv
+        # the last stage at the rescaled state: it is exactly the next step's first stage (first same as last);
+        # in the error estimate it differs from f(y5) by O(|y5| - 1), far below the error it estimates
+        k7x, k7y, k7z = _rhs(nx, ny, nz, hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
         ex = h * (_E1 * k1x + _E3 * k3x + _E4 * k4x + _E5 * k5x + _E6 * k6x + _E7 * k7x)
         ey = h * (_E1 * k1y + _E3 * k3y + _E4 * k4y + _E5 * k5y + _E6 * k6y + _E7 * k7y)
         ez = h * (_E1 * k1z + _E3 * k3z + _E4 * k4z + _E5 * k5z + _E6 * k6z + _E7 * k7z)
-        qx = ex / (atol + rtol * max(abs(mx), abs(yx)))
-        qy = ey / (atol + rtol * max(abs(my), abs(yy)))
-        qz = ez / (atol + rtol * max(abs(mz), abs(yz)))
-        err = math.sqrt((qx * qx + qy * qy + qz * qz) * (1.0 / 3.0))
+        sx = atol + rtol * max(abs(mx), abs(yx))
+        sy = atol + rtol * max(abs(my), abs(yy))
+        sz = atol + rtol * max(abs(mz), abs(yz))
+        qx, qy, qz = ex * (sy * sz), ey * (sx * sz), ez * (sx * sy)  # (e_i / s_i) sx sy sz: one division below
+        sxyz = sx * sy * sz
+        err = math.sqrt((qx * qx + qy * qy + qz * qz) / (3.0 * sxyz * sxyz))
         ok = active & (err <= 1.0)
         broken = active & (not (err < math.inf))  # its next step becomes NaN: the caller's check stops the block
         nonfinite |= broken
-        inv = 1.0 / math.sqrt(yx * yx + yy * yy + yz * yz)
-        nx, ny, nz = yx * inv, yy * inv, yz * inv
         # first crossing of component cross_idx through thr within the accepted step (as the fixed-step kernel)
         a = (mx if cross_idx == 0 else (my if cross_idx == 1 else mz)) - thr
         b = (nx if cross_idx == 0 else (ny if cross_idx == 1 else nz)) - thr
@@ -696,6 +701,9 @@ def _dp45_sweep(ln, nb, rtol, atol, cross_idx, cross_dir, thr):
         ln[_LN_MX * ab + j] = nx if ok else mx
         ln[_LN_MY * ab + j] = ny if ok else my
         ln[_LN_MZ * ab + j] = nz if ok else mz
+        ln[_LN_K1 * ab + j] = k7x if ok else k1x
+        ln[(_LN_K1 + 1) * ab + j] = k7y if ok else k1y
+        ln[(_LN_K1 + 2) * ab + j] = k7z if ok else k1z
         tn = (t1 if clipped else t + h) if ok else t
         ln[_LN_T * ab + j] = tn
         grown = h * _step_factor(err)
@@ -724,6 +732,11 @@ def _lane_load(ln, s, j, m_io, prm_src, cur, fld, t0, t1, hw_io, nst_io, nrj_io,
     ln[_LN_ACC * ab + s] = nst_io[j]
     ln[_LN_REJ * ab + s] = nrj_io[j]
     ln[_LN_SW * ab + s] = switch[j]
+    hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _lane_params(ln, s)
+    k1 = _rhs(m_io[j, 0], m_io[j, 1], m_io[j, 2], ln[_LN_HX * ab + s], ln[_LN_HY * ab + s], ln[_LN_HZ * ab + s],
+              stt * ln[_LN_CUR * ab + s], xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+    for c in range(3):
+        ln[(_LN_K1 + c) * ab + s] = k1[c]
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
