@@ -39,7 +39,8 @@ import numpy as np
 import torch
 
 from ..threads import run_ranges, thread_count
-from .fused_kernel import BLOCK, CONSTS, PARAM_ROWS, adaptive_blocks, advance_blocks
+from .fused_kernel import BLOCK, CONSTS, CONTROL, PAIRS, PARAM_ROWS, adaptive_blocks, advance_blocks
+from .tableau import GROW_MAX, SAFETY, SHRINK_MAX, Tableau
 from .terms import TERMS
 from .thermal import CounterNoise
 from .types import DivergenceError
@@ -132,10 +133,10 @@ def fused_chunk(m, p, current, field, noise, step0, dt, n, method, stride, cross
 
 
 def fused_adaptive(m, p, current, field, t0, targets, step, accepted, rejected, crossing, switch_time, samples, rtol,
-                   atol, h_min):
+                   atol, h_min, pair: Tableau):
     """Advance every junction of ``m`` (B, 3) float64 from ``t0`` through the increasing sample times ``targets``
-    (s), each junction with its own adaptive Dormand-Prince 5(4) step (``fused_kernel.adaptive_blocks``),
-    landing exactly on every target.
+    (s), each junction with its own adaptive step of the embedded pair ``pair`` (``tableau.py``;
+    ``fused_kernel.adaptive_blocks``), landing exactly on every target.
 
     ``current`` (1, B|1) A and ``field`` (1, B|1, 3) T are constant. Updated in place: ``m`` (the state at
     the last target), ``step`` (B,) float64, each junction's next trial step (s), ``accepted``/``rejected``
@@ -160,7 +161,13 @@ def fused_adaptive(m, p, current, field, t0, targets, step, accepted, rejected, 
     threshold = 0.0 if crossing is None else float(crossing.threshold)
     cur = current.detach().to(torch.float64).contiguous().numpy()
     fld = field.detach().to(torch.float64).contiguous().numpy()
-    args = (m.numpy(), _junction_major(p), cur, fld, float(t0), times, float(rtol), float(atol), float(h_min),
+    if pair.name not in PAIRS:
+        raise ValueError(f"pair {pair.name!r}: the fused kernel runs {', '.join(PAIRS)}")
+    named = dict(rtol=rtol, atol=atol, exponent=pair.exponent, err_lo=(SAFETY / GROW_MAX) ** (-1.0 / pair.exponent),
+                 err_hi=(SAFETY / SHRINK_MAX) ** (-1.0 / pair.exponent), safety=SAFETY, e5_last=pair.e5[-1],
+                 e3_last=pair.e3[-1])
+    ctl = np.array([named[name] for name in CONTROL], dtype=np.float64)
+    args = (m.numpy(), _junction_major(p), cur, fld, float(t0), times, PAIRS.index(pair.name), ctl, float(h_min),
             step.numpy(), accepted.numpy(), rejected.numpy(), cross_idx, cross_dir, threshold, switch_time.numpy(),
             samples.numpy(), bad)
     run_ranges(lambda lo, hi: [adaptive_blocks(i, threads, *args) for i in range(lo, hi)], threads, threads)

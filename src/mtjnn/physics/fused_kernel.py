@@ -32,10 +32,10 @@ import math
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.core.extending import intrinsic
+from numba.core.extending import intrinsic, overload
 
 from .philox import PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1  # published constants (never change: cache-safe)
-from .tableau import DP_A, DP_B5, DP_E, GROW_MAX, SAFETY, SHRINK_MAX  # published constants, as above
+from .tableau import DOP853, DP54  # published constants, as above
 
 BLOCK = 256  #: junctions per block; a block's state and parameters stay in L1/L2
 _Q = BLOCK // 4  # lane offset of the four interleaved lanes of a full uniform block
@@ -113,6 +113,15 @@ def _from_bits(typingctx, x):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.DoubleType())
     return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _select(typingctx, cond, a, b):
+    """``a if cond else b`` for float64 as one LLVM ``select`` (a branch-free lane loop: numba lowers a
+    conditional expression to branches, which LLVM does not always flatten, and a branch keeps a loop scalar)."""
+    def codegen(context, builder, signature, args):
+        return builder.select(args[0], args[1], args[2])
+    return types.float64(types.boolean, types.float64, types.float64), codegen
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
@@ -566,49 +575,54 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keye
             m_out[j0 + j, c] = st[c * BLOCK + j]
 
 
-# ------------------------------------------------------------------- per-junction adaptive (Dormand-Prince)
-# ``ABLOCK`` junctions per block, each with its own time, step and step count: a sweep tries one step of
-# every junction of the block that has not reached the interval's end (the others take a step of zero),
-# so the lane loop stays branch-free and vectorizes; the block is done when every junction has landed.
-ABLOCK = 32  #: junctions per adaptive block (small: a block runs as many sweeps as its slowest junction)
-_A21 = DP_A[1][0]
-_A31, _A32 = DP_A[2]
-_A41, _A42, _A43 = DP_A[3]
-_A51, _A52, _A53, _A54 = DP_A[4]
-_A61, _A62, _A63, _A64, _A65 = DP_A[5]
-_B51, _B52, _B53, _B54, _B55, _B56, _B57 = DP_B5
-_E1, _E2, _E3, _E4, _E5, _E6, _E7 = DP_E
-_ERR_LO = (SAFETY / GROW_MAX) ** 5  # errors below this grow the step by GROW_MAX
-_ERR_HI = (SAFETY / SHRINK_MAX) ** 5  # errors above this shrink it by SHRINK_MAX
+# ------------------------------------------------------------------ per-junction adaptive (embedded RK pairs)
+# A block array of ``ABLOCK`` lanes, each holding one junction with its own time, step and step count: a sweep
+# tries one step of every lane short of its next sample time (the others take a step of zero) in one
+# branch-free loop over the lanes that LLVM vectorizes. The stages of a pair are written out (``_dp54_sums``,
+# ``_dop853_sums``: the coefficients of ``tableau.py`` as compile-time tuples, the stages in registers; a
+# stage-by-stage loop over rows of the block array ran 4-5x slower, its runtime row offsets defeating LLVM's
+# alias analysis); acceptance, step control and crossings are shared (``_lane_finish``).
+ABLOCK = 32  #: lanes of an adaptive block (they are fed junctions from a queue: ``adaptive_blocks``)
+PAIRS = ("rk45", "dop853")  #: the pairs the kernel runs, by ``tableau.Tableau.name``; argument ``pair`` = index
 _EXP = tuple(1.0 / math.factorial(k) for k in range(8))
 _X0, _X1, _X2, _X3, _X4, _X5, _X6, _X7 = _EXP
+#: Entries of the adaptive kernel's controller vector ``ctl`` (``fused.fused_adaptive`` fills them by name).
+CONTROL = ("rtol", "atol", "exponent", "err_lo", "err_hi", "safety", "e5_last", "e3_last")
+_CT = {name: i for i, name in enumerate(CONTROL)}
+_CT_RTOL, _CT_ATOL, _CT_EXP, _CT_LO, _CT_HI, _CT_SAFE, _CT_E5N, _CT_E3N = (_CT[n] for n in CONTROL)
+_D5, _D8 = DP54, DOP853
+_D5_A1, _D5_A2, _D5_A3, _D5_A4, _D5_A5 = _D5.a[1:]
+_D5_B, _D5_E5 = _D5.b, _D5.e5[:-1]
+_D8_A1, _D8_A2, _D8_A3, _D8_A4, _D8_A5, _D8_A6, _D8_A7, _D8_A8, _D8_A9, _D8_A10, _D8_A11 = _D8.a[1:]
+_D8_B, _D8_E5, _D8_E3 = _D8.b, _D8.e5[:-1], _D8.e3[:-1]
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _step_factor(err):
-    """SAFETY err^(-1/5) clipped to [SHRINK_MAX, GROW_MAX] (the step-size controller), branch-free.
+def _step_factor(err, ctl):
+    """SAFETY err^exponent clipped to [SHRINK_MAX, GROW_MAX] (the step-size controller), branch-free.
 
-    err is clipped first, then err^(-1/5) = exp(-ln(err)/5) with ln from ``_split_exponent``/``_log_series``
-    and exp(x) = exp(x/16)^16 from a 7-term series (|x/16| <= 0.11, relative error < 1e-9): a controller needs
-    no more, and a libm ``pow`` would keep the lane loop scalar. NaN gives NaN (the caller flags it).
+    err is clipped first to [err_lo, err_hi] (where the factor reaches GROW_MAX and SHRINK_MAX), then
+    err^exponent = exp(exponent ln err) with ln from ``_split_exponent``/``_log_series`` and
+    exp(x) = exp(x/16)^16 from a 7-term series (|x/16| <= 0.11, relative error < 1e-9): a controller needs no
+    more, and a libm ``pow`` would keep the lane loop scalar. NaN gives NaN (the caller flags it).
     """
-    e = min(max(err, _ERR_LO), _ERR_HI)
+    e = min(max(err, ctl[_CT_LO]), ctl[_CT_HI])
     y, k = _split_exponent(e)
-    x = -0.0125 * (_log_series((y - 1.0) / (y + 1.0)) + k * _LN2)  # ln(err) * (-1/5) / 16
+    x = (ctl[_CT_EXP] * 0.0625) * (_log_series((y - 1.0) / (y + 1.0)) + k * _LN2)
     s = ((((((_X7 * x + _X6) * x + _X5) * x + _X4) * x + _X3) * x + _X2) * x + _X1) * x + _X0
     s = s * s
     s = s * s
     s = s * s
     s = s * s
-    return SAFETY * s
+    return ctl[_CT_SAFE] * s
 
 
-# One block is one array of rows of ABLOCK values (``_LN_*``): every per-junction value the sweep reads or writes
-# lives in it, so LLVM sees a single array with rows a constant distance apart and vectorizes the lane loop
-# without runtime alias checks (separate arrays for state, time, step, counts, ... exceed its check budget).
+# The block array: rows of ABLOCK values (``_LN_*``). Every per-lane value lives in this one array at rows a
+# constant distance apart, so LLVM vectorizes the lane loop without runtime alias checks (separate arrays for
+# state, time, step, counts, ... exceed its budget of such checks and keep the loop scalar).
 _LN_MX, _LN_MY, _LN_MZ, _LN_T, _LN_H, _LN_ACC, _LN_REJ, _LN_SW = range(8)  # state; time, next step (s); counts; crossing
 _LN_CUR, _LN_HX, _LN_HY, _LN_HZ, _LN_T1 = range(8, 13)  # drive: current (A), field (T); the lane's next sample time (s)
-_LN_K1 = 13  # three rows: dm/dt (1/s) at the lane's state (first stage of its next step, reused: "FSAL")
+_LN_K = 13  # three rows: dm/dt (1/s) at the lane's state, the first stage of its next step (first same as last)
 _LN_PRM = 16  # the kernel's parameter rows (PARAM_ROWS) follow
 _LN_ROWS = _LN_PRM + _NPARAM
 
@@ -624,93 +638,163 @@ def _lane_params(ln, j):
             ln[o + _SA * ab], ln[o + _SB * ab], ln[o + _SC * ab])
 
 
-@njit(fastmath=_FM, error_model="numpy", cache=True)
-def _dp45_sweep(ln, nb, rtol, atol, cross_idx, cross_dir, thr):
-    """One trial Dormand-Prince 5(4) step of every junction of a block (array ``ln``) short of its next sample
-    time t1 (row ``_LN_T1``, s).
-
-    Per junction: h = min(its step, t1 - t) (landing exactly on t1), 5th-order solution y5 and the embedded
-    error e = y5 - y4; error norm RMS over x, y, z of e / (atol + rtol max(|m|, |y5|)); accepted if <= 1
-    (then |m| rescaled to 1, exactly, and a first crossing interpolated linearly within the step); the next
-    step is h ``_step_factor(err)`` (after a clipped accepted step, at least the step it was clipped from).
-    Junctions already at t1 take a step of zero and keep their state. Branch-free (bitwise logic, selects).
-    Returns whether some error estimate is not finite (that junction's next step is then NaN).
-    """
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _lane_junction(ln, j):
+    """Lane j's drive and parameters as one tuple ``q`` for ``_f``: (B_x, B_y, B_z, a_0 = c_stt I, then
+    ``_junction``'s order from xi)."""
+    hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _lane_params(ln, j)
     ab = ABLOCK
-    nonfinite = False
-    falling = (cross_dir == 1) | (cross_dir == 3)
-    rising = (cross_dir == 2) | (cross_dir == 3)
-    for j in range(nb):
-        mx, my, mz = ln[_LN_MX * ab + j], ln[_LN_MY * ab + j], ln[_LN_MZ * ab + j]
-        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _lane_params(ln, j)
-        a0 = stt * ln[_LN_CUR * ab + j]
-        hx, hy, hz = ln[_LN_HX * ab + j], ln[_LN_HY * ab + j], ln[_LN_HZ * ab + j]
-        t = ln[_LN_T * ab + j]
-        t1 = ln[_LN_T1 * ab + j]
-        want = ln[_LN_H * ab + j]
-        left = t1 - t
-        active = left > 0.0
-        clipped = want >= left
-        h = max(min(want, left), 0.0)
-        k1x, k1y, k1z = ln[_LN_K1 * ab + j], ln[(_LN_K1 + 1) * ab + j], ln[(_LN_K1 + 2) * ab + j]
-        k2x, k2y, k2z = _rhs(mx + h * (_A21 * k1x), my + h * (_A21 * k1y), mz + h * (_A21 * k1z),
-                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
-        k3x, k3y, k3z = _rhs(mx + h * (_A31 * k1x + _A32 * k2x), my + h * (_A31 * k1y + _A32 * k2y),
-                             mz + h * (_A31 * k1z + _A32 * k2z),
-                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
-        k4x, k4y, k4z = _rhs(mx + h * (_A41 * k1x + _A42 * k2x + _A43 * k3x),
-                             my + h * (_A41 * k1y + _A42 * k2y + _A43 * k3y),
-                             mz + h * (_A41 * k1z + _A42 * k2z + _A43 * k3z),
-                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
-        k5x, k5y, k5z = _rhs(mx + h * (_A51 * k1x + _A52 * k2x + _A53 * k3x + _A54 * k4x),
-                             my + h * (_A51 * k1y + _A52 * k2y + _A53 * k3y + _A54 * k4y),
-                             mz + h * (_A51 * k1z + _A52 * k2z + _A53 * k3z + _A54 * k4z),
-                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
-        k6x, k6y, k6z = _rhs(mx + h * (_A61 * k1x + _A62 * k2x + _A63 * k3x + _A64 * k4x + _A65 * k5x),
-                             my + h * (_A61 * k1y + _A62 * k2y + _A63 * k3y + _A64 * k4y + _A65 * k5y),
-                             mz + h * (_A61 * k1z + _A62 * k2z + _A63 * k3z + _A64 * k4z + _A65 * k5z),
-                             hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
-        yx = mx + h * (_B51 * k1x + _B53 * k3x + _B54 * k4x + _B55 * k5x + _B56 * k6x)
-        yy = my + h * (_B51 * k1y + _B53 * k3y + _B54 * k4y + _B55 * k5y + _B56 * k6y)
-        yz = mz + h * (_B51 * k1z + _B53 * k3z + _B54 * k4z + _B55 * k5z + _B56 * k6z)
-        inv = 1.0 / math.sqrt(yx * yx + yy * yy + yz * yz)
-        nx, ny, nz = yx * inv, yy * inv, yz * inv
-        # the last stage at the rescaled state: it is exactly the next step's first stage (first same as last);
-        # in the error estimate it differs from f(y5) by O(|y5| - 1), far below the error it estimates
-        k7x, k7y, k7z = _rhs(nx, ny, nz, hx, hy, hz, a0, xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
-        ex = h * (_E1 * k1x + _E3 * k3x + _E4 * k4x + _E5 * k5x + _E6 * k6x + _E7 * k7x)
-        ey = h * (_E1 * k1y + _E3 * k3y + _E4 * k4y + _E5 * k5y + _E6 * k6y + _E7 * k7y)
-        ez = h * (_E1 * k1z + _E3 * k3z + _E4 * k4z + _E5 * k5z + _E6 * k6z + _E7 * k7z)
-        sx = atol + rtol * max(abs(mx), abs(yx))
-        sy = atol + rtol * max(abs(my), abs(yy))
-        sz = atol + rtol * max(abs(mz), abs(yz))
-        qx, qy, qz = ex * (sy * sz), ey * (sx * sz), ez * (sx * sy)  # (e_i / s_i) sx sy sz: one division below
-        sxyz = sx * sy * sz
-        err = math.sqrt((qx * qx + qy * qy + qz * qz) / (3.0 * sxyz * sxyz))
-        ok = active & (err <= 1.0)
-        broken = active & (not (err < math.inf))  # its next step becomes NaN: the caller's check stops the block
-        nonfinite |= broken
-        # first crossing of component cross_idx through thr within the accepted step (as the fixed-step kernel)
-        a = (mx if cross_idx == 0 else (my if cross_idx == 1 else mz)) - thr
-        b = (nx if cross_idx == 0 else (ny if cross_idx == 1 else nz)) - thr
-        old = ln[_LN_SW * ab + j]
-        hit = ok & (old != old) & ((falling & (a > 0.0) & (b <= 0.0)) | (rising & (a < 0.0) & (b >= 0.0)))
-        frac = min(max(a / (a - b), 0.0), 1.0)
-        frac = 0.0 if frac != frac else frac
-        ln[_LN_SW * ab + j] = t + frac * h if hit else old
-        ln[_LN_MX * ab + j] = nx if ok else mx
-        ln[_LN_MY * ab + j] = ny if ok else my
-        ln[_LN_MZ * ab + j] = nz if ok else mz
-        ln[_LN_K1 * ab + j] = k7x if ok else k1x
-        ln[(_LN_K1 + 1) * ab + j] = k7y if ok else k1y
-        ln[(_LN_K1 + 2) * ab + j] = k7z if ok else k1z
-        tn = (t1 if clipped else t + h) if ok else t
-        ln[_LN_T * ab + j] = tn
-        grown = h * _step_factor(err)
-        ln[_LN_H * ab + j] = math.nan if broken else ((max(want, grown) if (ok & clipped) else grown) if active else want)
-        ln[_LN_ACC * ab + j] += 1.0 if ok else 0.0
-        ln[_LN_REJ * ab + j] += 1.0 if (active & (not ok)) else 0.0
-    return nonfinite
+    return (ln[_LN_HX * ab + j], ln[_LN_HY * ab + j], ln[_LN_HZ * ab + j], stt * ln[_LN_CUR * ab + j],
+            xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _f(q, m):
+    """dm/dt (1/s) at the state m = (x, y, z) of the junction ``q`` (``_lane_junction``). Helpers of the lane
+    loop take scalars and tuples, never the block array: each inlined array argument adds reference-count
+    calls that LLVM's vectorizer meets before they are pruned, and it then leaves the loop scalar."""
+    return _rhs(m[0], m[1], m[2], q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12],
+                q[13], q[14], q[15], q[16], q[17], q[18], q[19])
+
+
+def _wsum(w, ks):
+    """sum_i w_i ks_i of 3-vectors (``w`` a tuple of compile-time constants, ``ks`` a tuple of 3-tuples)."""
+
+
+@overload(_wsum, inline="always", fastmath=_FM)
+def _wsum_written_out(w, ks):
+    """``_wsum`` written out for the tuple length at hand: constant indices only (a loop over a tuple indexes it
+    at run time, which numba lowers to a ``switch`` that keeps the lane loop from vectorizing)."""
+    terms = [" + ".join(f"w[{i}] * ks[{i}][{c}]" for i in range(len(w))) for c in range(3)]
+    source = f"def impl(w, ks):\n    return {terms[0]}, {terms[1]}, {terms[2]}\n"
+    scope: dict = {}
+    exec(source, scope)  # noqa: S102 - the source is built above from integers only
+    return scope["impl"]
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _stage(q, m, h, w, ks):
+    """The next stage f(m + h sum_i w_i ks_i) of the junction ``q``."""
+    x, y, z = _wsum(w, ks)
+    return _f(q, (m[0] + h * x, m[1] + h * y, m[2] + h * z))
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _dp54_sums(q, m, h, k0):
+    """Dormand-Prince 5(4) stages of the junction ``q`` from k0: (sum b_i k_i, sum E5_i k_i, sum E3_i k_i), i < n."""
+    k1 = _stage(q, m, h, _D5_A1, (k0,))
+    k2 = _stage(q, m, h, _D5_A2, (k0, k1))
+    k3 = _stage(q, m, h, _D5_A3, (k0, k1, k2))
+    k4 = _stage(q, m, h, _D5_A4, (k0, k1, k2, k3))
+    k5 = _stage(q, m, h, _D5_A5, (k0, k1, k2, k3, k4))
+    ks = (k0, k1, k2, k3, k4, k5)
+    return _wsum(_D5_B, ks), _wsum(_D5_E5, ks), (0.0, 0.0, 0.0)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _dop853_sums(q, m, h, k0):
+    """DOP853 stages of the junction ``q`` from k0: (sum b_i k_i, sum E5_i k_i, sum E3_i k_i), i < n."""
+    k1 = _stage(q, m, h, _D8_A1, (k0,))
+    k2 = _stage(q, m, h, _D8_A2, (k0, k1))
+    k3 = _stage(q, m, h, _D8_A3, (k0, k1, k2))
+    k4 = _stage(q, m, h, _D8_A4, (k0, k1, k2, k3))
+    k5 = _stage(q, m, h, _D8_A5, (k0, k1, k2, k3, k4))
+    k6 = _stage(q, m, h, _D8_A6, (k0, k1, k2, k3, k4, k5))
+    k7 = _stage(q, m, h, _D8_A7, (k0, k1, k2, k3, k4, k5, k6))
+    k8 = _stage(q, m, h, _D8_A8, (k0, k1, k2, k3, k4, k5, k6, k7))
+    k9 = _stage(q, m, h, _D8_A9, (k0, k1, k2, k3, k4, k5, k6, k7, k8))
+    k10 = _stage(q, m, h, _D8_A10, (k0, k1, k2, k3, k4, k5, k6, k7, k8, k9))
+    k11 = _stage(q, m, h, _D8_A11, (k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10))
+    ks = (k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11)
+    return _wsum(_D8_B, ks), _wsum(_D8_E5, ks), _wsum(_D8_E3, ks)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _lane_start(ln, j):
+    """Lane j's state m, k0, time t, next sample time t1, wanted step and the step h = min(want, t1 - t) (>= 0)."""
+    ab = ABLOCK
+    m = (ln[_LN_MX * ab + j], ln[_LN_MY * ab + j], ln[_LN_MZ * ab + j])
+    k0 = (ln[_LN_K * ab + j], ln[(_LN_K + 1) * ab + j], ln[(_LN_K + 2) * ab + j])
+    t, t1, want = ln[_LN_T * ab + j], ln[_LN_T1 * ab + j], ln[_LN_H * ab + j]
+    return m, k0, t, t1, want, max(min(want, t1 - t), 0.0)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _lane_finish(ln, j, q, m, k0, t, t1, want, h, sums, ctl, cross_idx, falling, rising, thr):
+    """Complete lane j's trial step from its stage sums: y = m + h sum b_i k_i, the candidate m' = y/|y| and
+    k_n = f(m') (the next step's k0, exact), the error norm of ``tableau.py`` with s_c = atol + rtol
+    max(|m_c|, |y_c|); accepted if <= 1 (then m', a first crossing interpolated linearly in the step); next
+    step h ``_step_factor`` (after a clipped accepted step at least the step it was clipped from); a lane
+    whose error estimate is not finite gets a NaN step (the caller stops there: a flag reduced over the lanes
+    keeps LLVM from vectorizing the loop). A lane at t1 keeps everything."""
+    ab = ABLOCK
+    (bx, by, bz), (f5x, f5y, f5z), (f3x, f3y, f3z) = sums
+    mx, my, mz = m
+    active = t < t1
+    clipped = want >= t1 - t
+    yx, yy, yz = mx + h * bx, my + h * by, mz + h * bz
+    inv = 1.0 / math.sqrt(yx * yx + yy * yy + yz * yz)
+    nx, ny, nz = yx * inv, yy * inv, yz * inv
+    kx, ky, kz = _f(q, (nx, ny, nz))
+    rtol, atol, w5, w3 = ctl[_CT_RTOL], ctl[_CT_ATOL], ctl[_CT_E5N], ctl[_CT_E3N]
+    sx = atol + rtol * max(abs(mx), abs(yx))
+    sy = atol + rtol * max(abs(my), abs(yy))
+    sz = atol + rtol * max(abs(mz), abs(yz))
+    hs = h / (sx * sy * sz)  # h e_c / s_c = h e_c (s_a s_b) / (sx sy sz): one division
+    syz, sxz, sxy = sy * sz * hs, sx * sz * hs, sx * sy * hs
+    p5x, p5y, p5z = (f5x + w5 * kx) * syz, (f5y + w5 * ky) * sxz, (f5z + w5 * kz) * sxy
+    p3x, p3y, p3z = (f3x + w3 * kx) * syz, (f3y + w3 * ky) * sxz, (f3z + w3 * kz) * sxy
+    n5 = p5x * p5x + p5y * p5y + p5z * p5z
+    n3 = p3x * p3x + p3y * p3y + p3z * p3z
+    err = n5 / math.sqrt(max(3.0 * (n5 + 0.01 * n3), 1e-300))
+    ok = active & (err <= 1.0)
+    broken = active & (not (err < math.inf))
+    ca = _select(cross_idx == 0, mx, _select(cross_idx == 1, my, mz)) - thr
+    cb = _select(cross_idx == 0, nx, _select(cross_idx == 1, ny, nz)) - thr
+    old = ln[_LN_SW * ab + j]
+    hit = ok & (old != old) & ((falling & (ca > 0.0) & (cb <= 0.0)) | (rising & (ca < 0.0) & (cb >= 0.0)))
+    frac = min(max(ca / (ca - cb), 0.0), 1.0)
+    frac = _select(frac != frac, 0.0, frac)
+    ln[_LN_SW * ab + j] = _select(hit, t + frac * h, old)
+    ln[_LN_MX * ab + j] = _select(ok, nx, mx)
+    ln[_LN_MY * ab + j] = _select(ok, ny, my)
+    ln[_LN_MZ * ab + j] = _select(ok, nz, mz)
+    ln[_LN_K * ab + j] = _select(ok, kx, k0[0])
+    ln[(_LN_K + 1) * ab + j] = _select(ok, ky, k0[1])
+    ln[(_LN_K + 2) * ab + j] = _select(ok, kz, k0[2])
+    ln[_LN_T * ab + j] = _select(ok, _select(clipped, t1, t + h), t)
+    grown = h * _step_factor(err, ctl)
+    step = _select(active, _select(ok & clipped, max(want, grown), grown), want)
+    ln[_LN_H * ab + j] = _select(broken, math.nan, step)
+    ln[_LN_ACC * ab + j] += _select(ok, 1.0, 0.0)
+    ln[_LN_REJ * ab + j] += _select(active & (not ok), 1.0, 0.0)
+
+
+@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
+def _controls(ctl):
+    """The controller vector as a tuple of scalars: read once before a lane loop (loads from a second array
+    inside it would need runtime alias checks against every store to the block array, and LLVM gives up)."""
+    return (ctl[0], ctl[1], ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7])
+
+
+@njit(fastmath=_FM, error_model="numpy", cache=True, _nrt=False)
+def _sweep_dp54(ln, ctl, cross_idx, falling, rising, thr):
+    """One trial Dormand-Prince 5(4) step of every lane short of its next sample time (``_lane_finish``)."""
+    c = _controls(ctl)
+    for j in range(ABLOCK):
+        m, k0, t, t1, want, h = _lane_start(ln, j)
+        q = _lane_junction(ln, j)
+        _lane_finish(ln, j, q, m, k0, t, t1, want, h, _dp54_sums(q, m, h, k0), c, cross_idx, falling, rising, thr)
+
+
+@njit(fastmath=_FM, error_model="numpy", cache=True, _nrt=False)
+def _sweep_dop853(ln, ctl, cross_idx, falling, rising, thr):
+    """One trial DOP853 step of every lane short of its next sample time (``_lane_finish``)."""
+    c = _controls(ctl)
+    for j in range(ABLOCK):
+        m, k0, t, t1, want, h = _lane_start(ln, j)
+        q = _lane_junction(ln, j)
+        _lane_finish(ln, j, q, m, k0, t, t1, want, h, _dop853_sums(q, m, h, k0), c, cross_idx, falling, rising, thr)
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
@@ -732,11 +816,9 @@ def _lane_load(ln, s, j, m_io, prm_src, cur, fld, t0, t1, hw_io, nst_io, nrj_io,
     ln[_LN_ACC * ab + s] = nst_io[j]
     ln[_LN_REJ * ab + s] = nrj_io[j]
     ln[_LN_SW * ab + s] = switch[j]
-    hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _lane_params(ln, s)
-    k1 = _rhs(m_io[j, 0], m_io[j, 1], m_io[j, 2], ln[_LN_HX * ab + s], ln[_LN_HY * ab + s], ln[_LN_HZ * ab + s],
-              stt * ln[_LN_CUR * ab + s], xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
+    k0 = _f(_lane_junction(ln, s), (m_io[j, 0], m_io[j, 1], m_io[j, 2]))
     for c in range(3):
-        ln[(_LN_K1 + c) * ab + s] = k1[c]
+        ln[(_LN_K + c) * ab + s] = k0[c]
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
@@ -752,29 +834,36 @@ def _lane_store(ln, s, j, m_io, hw_io, nst_io, nrj_io, switch):
 
 
 @njit(nogil=True, fastmath=_FM, error_model="numpy", cache=True)
-def adaptive_blocks(first, every, m_io, prm_src, cur, fld, t0, targets, rtol, atol, h_min, hw_io, nst_io, nrj_io,
+def adaptive_blocks(first, every, m_io, prm_src, cur, fld, t0, targets, pair, ctl, h_min, hw_io, nst_io, nrj_io,
                     cross_idx, cross_dir, thr, switch, samples, bad):
     """Advance junctions ``first``, ``first + every``, ... from ``t0`` through the sample times ``targets`` (s,
-    increasing), each with its own adaptive step (``_dp45_sweep``); arguments: ``fused.fused_adaptive``
-    (``prm_src`` junction-major: (B|1, len(PARAM_ROWS))). Updates ``m_io`` (B, 3), the per-junction next steps
-    ``hw_io`` (s), accepted/rejected counts and first-crossing times in place and writes the state of junction
-    j < K at targets[i] to ``samples[i, j]`` ((S, K, 3)). On failure ``bad[first]`` = (junction, kind), kind 1:
-    error estimate not finite, 2: step below ``h_min``.
+    increasing), each with its own adaptive step of the pair ``PAIRS[pair]`` (``_sweep_dp54``, ``_sweep_dop853``;
+    controller ``ctl``, ``CONTROL``); arguments: ``fused.fused_adaptive`` (``prm_src`` junction-major: (B|1,
+    len(PARAM_ROWS))). Updates ``m_io`` (B, 3), the per-junction next steps ``hw_io`` (s), accepted/rejected
+    counts and first-crossing times in place and writes the state of junction j < K at targets[i] to
+    ``samples[i, j]`` ((S, K, 3)). On failure ``bad[first]`` = (junction, kind), kind 1: error estimate not
+    finite, 2: step below ``h_min``.
 
-    The junctions queue for the ``ABLOCK`` lanes of one block array: a junction keeps its lane through all the
-    sample times, then the lane takes the next junction, so a stiff junction keeps one lane busy rather than
-    idling a whole block, and nothing is reloaded between samples.
+    The junctions queue for the ``ABLOCK`` lanes: a junction keeps its lane through all the sample times, then
+    the lane takes the next junction, so a stiff junction keeps one lane busy rather than idling a whole
+    block, and nothing is reloaded between samples.
     """
     batch = m_io.shape[0]
     keep = samples.shape[1]
     last = targets.shape[0] - 1
     ab = ABLOCK
     ln = np.zeros(_LN_ROWS * ab)
+    for q in range(_NPARAM):  # empty lanes: harmless parameters (a unit factor in the angular efficiency)
+        for s in range(ab):
+            ln[(_LN_PRM + q) * ab + s] = 1.0
     slot = np.full(ab, -1, dtype=np.int64)
     target = np.zeros(ab, dtype=np.int64)
+    falling = (cross_dir == 1) | (cross_dir == 3)
+    rising = (cross_dir == 2) | (cross_dir == 3)
     nxt = first
     busy = 0
     for s in range(ab):
+        ln[_LN_MX * ab + s] = 1.0
         ln[_LN_T * ab + s] = ln[_LN_T1 * ab + s] = targets[0]  # an empty lane takes steps of zero
         if nxt < batch:
             _lane_load(ln, s, nxt, m_io, prm_src, cur, fld, t0, targets[0], hw_io, nst_io, nrj_io, switch)
@@ -782,11 +871,14 @@ def adaptive_blocks(first, every, m_io, prm_src, cur, fld, t0, targets, rtol, at
             nxt += every
             busy += 1
     while busy > 0:
-        nonfinite = _dp45_sweep(ln, ab, rtol, atol, cross_idx, cross_dir, thr)
+        if pair == 1:
+            _sweep_dop853(ln, ctl, cross_idx, falling, rising, thr)
+        else:
+            _sweep_dp54(ln, ctl, cross_idx, falling, rising, thr)
         for s in range(ab):
             if slot[s] >= 0 and ln[_LN_T * ab + s] < ln[_LN_T1 * ab + s]:
                 step = ln[_LN_H * ab + s]
-                kind = 1 if (nonfinite and step != step) else (2 if step < h_min else 0)
+                kind = 1 if step != step else (2 if step < h_min else 0)
                 if kind > 0:
                     bad[first, 0], bad[first, 1] = slot[s], kind
                     busy = 0
