@@ -9,7 +9,7 @@ Random ``mtjnn.interop.CmtjJunction``s (in-plane and perpendicular, random size,
 critical current; T = 0, float64) run in cmtj one by one (``interop.build_cmtj``) and in mtjnn as ONE batched
 ``Macrospin`` of (B,) parameters stacked from ``interop.to_mtjnn``. Error = max over junctions, components and
 the samples k * 50 ps of |m - m_ref|, m_ref = fused RK4 at a fine step. Per engine (mtjnn fused RK4, mtjnn
-rk45 with ``--adaptive-backend`` and with torch, cmtj RK4) the cheapest setting of a ladder meeting ``--tol``
+rk45 and dop853 with ``--adaptive-backend`` and with torch, cmtj RK4) the cheapest setting of a ladder meeting ``--tol``
 is searched, then timed (best of interleaved rounds; mtjnn on 1 thread and on all cores); cmtj runs on the
 first ``--cmtj-junctions`` and its time is scaled to the batch. Writes
 ``benchmarks/results/time_to_solution.json`` and its section of benchmarks/README.md, which explains the
@@ -45,7 +45,8 @@ DURATION, SAMPLE = 5e-9, 50e-12  # s
 FIXED_LADDER = [SAMPLE / n for n in (10, 20, 25, 40, 50, 80, 100, 125, 200, 250, 400, 500, 625, 800, 1000, 1250,
                                       2000)]  # dt, s, each dividing the sample interval
 RTOL_LADDER = [c * 10.0**-e for e in range(5, 14) for c in (3, 1)][1:]  # 1e-5, 3e-6, ..., 1e-13
-RK45_DT0 = 1e-12  # initial step of rk45, s
+RK45_DT0 = 1e-12  # initial step of the adaptive methods, s
+ADAPTIVE_METHODS = ("rk45", "dop853")  # Dormand-Prince 5(4) and DOP853 (8th order)
 
 
 # ------------------------------------------------------------------------------------------ junctions
@@ -119,7 +120,7 @@ def check_batch(junctions: list[CmtjJunction], params: Macrospin, drive: Drive, 
 
 # ---------------------------------------------------------------------------------------------- runs
 def run_mtjnn(batch, method: str, backend: str, dt: float, tol: float | None = None):
-    """(samples (S, B, 3) at k * SAMPLE, trajectory) of one ``simulate`` call; tol: rk45's rtol = atol."""
+    """(samples (S, B, 3) at k * SAMPLE, trajectory) of one ``simulate`` call; tol: the adaptive rtol = atol."""
     params, drive, m0 = batch
     kw = {} if tol is None else {"rtol": tol, "atol": tol}
     traj = simulate(m0, params, drive, duration=DURATION, dt=dt, method=method, backend=backend, sample_every=SAMPLE,
@@ -156,30 +157,32 @@ def error(samples: np.ndarray, ref: np.ndarray, judged: np.ndarray) -> float:
 
 # -------------------------------------------------------------------------------------------- search
 def engines(adaptive_backend: str, n: int, torch_rk45_max: int, have_cmtj: bool) -> list[dict]:
-    """What is searched and timed: mtjnn fixed RK4, adaptive rk45 (``adaptive_backend``, then torch), cmtj RK4."""
+    """What is searched and timed: mtjnn fixed RK4, adaptive rk45 and dop853 (``adaptive_backend``, then torch), cmtj RK4."""
     out = [{"name": "fixed", "label": "mtjnn fused RK4", "method": "rk4", "backend": "fused", "param": "dt",
             "ladder": FIXED_LADDER, "pilot": SAMPLE / 100, "order": 4.0}]
-    for backend in dict.fromkeys([adaptive_backend, "torch"]):
-        if backend == "torch" and n > torch_rk45_max:
-            print(f"torch rk45 skipped: {n} junctions > --torch-rk45-max {torch_rk45_max}")
-        elif backend == "torch" or adaptive_available(backend):
-            out.append({"name": f"rk45-{backend}", "label": f"mtjnn {backend} rk45", "method": "rk45",
-                        "backend": backend, "param": "rtol", "ladder": RTOL_LADDER, "pilot": 1e-8, "order": 1.0})
+    for method in ADAPTIVE_METHODS:
+        for backend in dict.fromkeys([adaptive_backend, "torch"]):
+            if backend == "torch" and n > torch_rk45_max:
+                print(f"torch {method} skipped: {n} junctions > --torch-rk45-max {torch_rk45_max}")
+            elif backend == "torch" or adaptive_available(backend, method):
+                out.append({"name": f"{method}-{backend}", "label": f"mtjnn {backend} {method}", "method": method,
+                            "backend": backend, "param": "rtol", "ladder": RTOL_LADDER, "pilot": 1e-8,
+                            "order": 1.0})
     if have_cmtj:  # its pilot: mtjnn's fixed dt (the same RK4), set once that is known
         out.append({"name": "cmtj", "label": "cmtj RK4, 1 process", "param": "dt", "ladder": FIXED_LADDER,
                     "order": 4.0})
     return out
 
 
-def adaptive_available(backend: str) -> bool:
-    """Does ``simulate(method="rk45", backend=backend)`` run with per-junction steps (``junction_steps``)?"""
+def adaptive_available(backend: str, method: str) -> bool:
+    """Does ``simulate(method=method, backend=backend)`` run with per-junction steps (``junction_steps``)?"""
     try:
-        traj = run_mtjnn(batch_of(random_junctions(2, 0)), "rk45", backend, RK45_DT0, 1e-6)[1]
+        traj = run_mtjnn(batch_of(random_junctions(2, 0)), method, backend, RK45_DT0, 1e-6)[1]
         why = None if getattr(traj, "junction_steps", None) is not None else "no junction_steps (batch-wide path)"
     except (ValueError, NotImplementedError) as exc:
         why = str(exc)
     if why:
-        print(f"rk45 with backend {backend!r} not measured: {why}")
+        print(f"{method} with backend {backend!r} not measured: {why}")
     return why is None
 
 
@@ -333,7 +336,7 @@ def main() -> None:
     parser.add_argument("--ref-dt", type=float, default=SAMPLE / 4000, help="reference RK4 step, s (checked at half)")
     parser.add_argument("--cmtj-junctions", type=int, default=1000, help="search/time cmtj on the first K junctions")
     parser.add_argument("--adaptive-backend", default="fused", help="backend of the adaptive row ('fused' or 'torch')")
-    parser.add_argument("--torch-rk45-max", type=int, default=200, help="skip torch rk45 above this many junctions")
+    parser.add_argument("--torch-rk45-max", type=int, default=200, help="skip the torch adaptive methods above this many junctions")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="smoke check: 50 junctions, tol 1e-5, coarser reference, "
                         "1 round (< 1 min)")

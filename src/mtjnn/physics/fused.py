@@ -167,7 +167,8 @@ def fused_adaptive(m, p, current, field, t0, targets, step, accepted, rejected, 
                  err_hi=(SAFETY / SHRINK_MAX) ** (-1.0 / pair.exponent), safety=SAFETY, e5_last=pair.e5[-1],
                  e3_last=pair.e3[-1])
     ctl = np.array([named[name] for name in CONTROL], dtype=np.float64)
-    args = (m.numpy(), _junction_major(p), cur, fld, float(t0), times, PAIRS.index(pair.name), ctl, float(h_min),
+    args = (_shuffled(batch, threads), m.numpy(), _junction_major(p), cur, fld, float(t0), times,
+            PAIRS.index(pair.name), ctl, float(h_min),
             step.numpy(), accepted.numpy(), rejected.numpy(), cross_idx, cross_dir, threshold, switch_time.numpy(),
             samples.numpy(), bad)
     run_ranges(lambda lo, hi: [adaptive_blocks(i, threads, *args) for i in range(lo, hi)], threads, threads)
@@ -177,6 +178,15 @@ def fused_adaptive(m, p, current, field, t0, targets, step, accepted, rejected, 
                f"its step fell below {h_min:.3g} s (the problem is too stiff for rtol = {rtol:g}, atol = {atol:g})")
         raise DivergenceError(f"integration diverged: junction {j} between t = {t0:.6g} s and {times[-1]:.6g} s: "
                               f"{why}")
+
+
+def _shuffled(batch: int, threads: int) -> np.ndarray:
+    """The order in which threads take junctions: a fixed pseudo-random permutation when several threads share
+    the batch, so that structure in the batch (say, stiff and easy junctions alternating) does not load one
+    thread more than another; a junction's result does not depend on it."""
+    if threads == 1:
+        return np.arange(batch, dtype=np.int64)
+    return np.random.default_rng(0x5EED).permutation(batch).astype(np.int64)
 
 
 _JUNCTION_MAJOR: tuple = (None, None)  # (packed matrix, its junction-major copy)

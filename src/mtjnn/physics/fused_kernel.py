@@ -834,9 +834,9 @@ def _lane_store(ln, s, j, m_io, hw_io, nst_io, nrj_io, switch):
 
 
 @njit(nogil=True, fastmath=_FM, error_model="numpy", cache=True)
-def adaptive_blocks(first, every, m_io, prm_src, cur, fld, t0, targets, pair, ctl, h_min, hw_io, nst_io, nrj_io,
-                    cross_idx, cross_dir, thr, switch, samples, bad):
-    """Advance junctions ``first``, ``first + every``, ... from ``t0`` through the sample times ``targets`` (s,
+def adaptive_blocks(first, every, order, m_io, prm_src, cur, fld, t0, targets, pair, ctl, h_min, hw_io, nst_io,
+                    nrj_io, cross_idx, cross_dir, thr, switch, samples, bad):
+    """Advance junctions ``order[first]``, ``order[first + every]``, ... from ``t0`` through the sample times ``targets`` (s,
     increasing), each with its own adaptive step of the pair ``PAIRS[pair]`` (``_sweep_dp54``, ``_sweep_dop853``;
     controller ``ctl``, ``CONTROL``); arguments: ``fused.fused_adaptive`` (``prm_src`` junction-major: (B|1,
     len(PARAM_ROWS))). Updates ``m_io`` (B, 3), the per-junction next steps ``hw_io`` (s), accepted/rejected
@@ -866,8 +866,8 @@ def adaptive_blocks(first, every, m_io, prm_src, cur, fld, t0, targets, pair, ct
         ln[_LN_MX * ab + s] = 1.0
         ln[_LN_T * ab + s] = ln[_LN_T1 * ab + s] = targets[0]  # an empty lane takes steps of zero
         if nxt < batch:
-            _lane_load(ln, s, nxt, m_io, prm_src, cur, fld, t0, targets[0], hw_io, nst_io, nrj_io, switch)
-            slot[s] = nxt
+            _lane_load(ln, s, order[nxt], m_io, prm_src, cur, fld, t0, targets[0], hw_io, nst_io, nrj_io, switch)
+            slot[s] = order[nxt]
             nxt += every
             busy += 1
     while busy > 0:
@@ -898,8 +898,8 @@ def adaptive_blocks(first, every, m_io, prm_src, cur, fld, t0, targets, pair, ct
             _lane_store(ln, s, j, m_io, hw_io, nst_io, nrj_io, switch)
             target[s] = 0
             if nxt < batch:
-                _lane_load(ln, s, nxt, m_io, prm_src, cur, fld, t0, targets[0], hw_io, nst_io, nrj_io, switch)
-                slot[s] = nxt
+                _lane_load(ln, s, order[nxt], m_io, prm_src, cur, fld, t0, targets[0], hw_io, nst_io, nrj_io, switch)
+                slot[s] = order[nxt]
                 nxt += every
             else:
                 slot[s] = -1
