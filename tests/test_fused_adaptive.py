@@ -1,7 +1,6 @@
 """Per-junction adaptive stepping in the fused kernel (``simulate(method="rk45" | "dop853", backend="fused")``).
 
-Every junction has its own step of an embedded pair (``tableau.py``; ``fused_kernel._sweep_dp54``,
-``_sweep_dop853``): checked against a fine fixed-step RK4 reference (converged: halving its step changes it by
+Every junction has its own step of an embedded pair (``tableau.py``; ``fused_kernel._sweep``): checked against a fine fixed-step RK4 reference (converged: halving its step changes it by
 < 1e-12), against the batch-wide torch integrator of the same pair, for bit-identity of a junction alone and
 in any batch or thread count, and for its errors.
 """
@@ -16,7 +15,7 @@ import torch
 from mtjnn.physics import Crossing, DivergenceError, Drive, Macrospin, Pulse, simulate
 from mtjnn.physics import fused
 from mtjnn.physics.demag import ellipsoid_factors
-from mtjnn.physics.tableau import DP54
+from mtjnn.physics.tableau import DOP853, DP54
 
 IN_PLANE = dict(ms=1e6, thickness=1.4e-9, area=math.pi * 50e-9 * 25e-9, alpha=0.02,
                 demag=ellipsoid_factors(100e-9, 50e-9, 1.4e-9), anisotropy_field=0.01, easy_axis=(1.0, 0.0, 0.0),
@@ -169,3 +168,21 @@ def test_failures_name_the_junction():
         advance(torch.tensor([[-2e-4, math.nan, -2e-4]], dtype=torch.float64), 1e-22)
     with pytest.raises(DivergenceError, match="junction 0 .*fell below"):  # a step floor no step can meet
         advance(torch.full((1, 1), -2e-4, dtype=torch.float64), 1.0)
+
+
+@pytest.mark.parametrize("pair,order", [(DP54, 5), (DOP853, 8)])
+def test_the_tableaus_satisfy_their_order_conditions(pair, order):
+    """Row sums give the nodes; the quadrature conditions sum_i b_i c_i^(k-1) = 1/k hold to the pair's order
+    and sum_ij b_i a_ij c_j^(k-2) = 1/(k(k-1)) (a check of the transcribed coefficients); the error weights
+    annihilate constants (sum E = 0) and the solution is consistent (sum b = 1)."""
+    n = pair.stages
+    a = [list(row) + [0.0] * (n - len(row)) for row in pair.a]
+    for i in range(n):
+        assert math.isclose(sum(a[i]), pair.c[i], abs_tol=1e-14), i
+    for k in range(1, order + 1):
+        assert math.isclose(sum(b * c ** (k - 1) for b, c in zip(pair.b, pair.c)), 1.0 / k, rel_tol=1e-12), k
+    for k in range(2, order + 1):
+        total = sum(pair.b[i] * a[i][j] * pair.c[j] ** (k - 2) for i in range(n) for j in range(n))
+        assert math.isclose(total, 1.0 / (k * (k - 1)), rel_tol=1e-12), k
+    assert abs(sum(pair.e5)) < 1e-14 and abs(sum(pair.e3)) < 1e-14
+    assert len(pair.e5) == len(pair.e3) == n + 1

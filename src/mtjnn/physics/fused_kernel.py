@@ -578,10 +578,10 @@ def _advance_block(blk, m_in, m_out, prm_src, cur, fld, noise, keys, sigma, keye
 # ------------------------------------------------------------------ per-junction adaptive (embedded RK pairs)
 # A block array of ``ABLOCK`` lanes, each holding one junction with its own time, step and step count: a sweep
 # tries one step of every lane short of its next sample time (the others take a step of zero) in one
-# branch-free loop over the lanes that LLVM vectorizes. The stages of a pair are written out (``_dp54_sums``,
-# ``_dop853_sums``: the coefficients of ``tableau.py`` as compile-time tuples, the stages in registers; a
-# stage-by-stage loop over rows of the block array ran 4-5x slower, its runtime row offsets defeating LLVM's
-# alias analysis); acceptance, step control and crossings are shared (``_lane_finish``).
+# branch-free loop over the lanes that LLVM vectorizes. The stages of a pair are written out (``_pair_sums``:
+# the coefficients of ``tableau.py`` as compile-time tuples, the stages in registers; a stage-by-stage loop
+# over rows of the block array, tried first, ran 4-5x slower); acceptance, step control and crossings are
+# shared (``_lane_finish``).
 ABLOCK = 32  #: lanes of an adaptive block (they are fed junctions from a queue: ``adaptive_blocks``)
 PAIRS = ("rk45", "dop853")  #: the pairs the kernel runs, by ``tableau.Tableau.name``; argument ``pair`` = index
 _EXP = tuple(1.0 / math.factorial(k) for k in range(8))
@@ -590,11 +590,8 @@ _X0, _X1, _X2, _X3, _X4, _X5, _X6, _X7 = _EXP
 CONTROL = ("rtol", "atol", "exponent", "err_lo", "err_hi", "safety", "e5_last", "e3_last")
 _CT = {name: i for i, name in enumerate(CONTROL)}
 _CT_RTOL, _CT_ATOL, _CT_EXP, _CT_LO, _CT_HI, _CT_SAFE, _CT_E5N, _CT_E3N = (_CT[n] for n in CONTROL)
-_D5, _D8 = DP54, DOP853
-_D5_A1, _D5_A2, _D5_A3, _D5_A4, _D5_A5 = _D5.a[1:]
-_D5_B, _D5_E5 = _D5.b, _D5.e5[:-1]
-_D8_A1, _D8_A2, _D8_A3, _D8_A4, _D8_A5, _D8_A6, _D8_A7, _D8_A8, _D8_A9, _D8_A10, _D8_A11 = _D8.a[1:]
-_D8_B, _D8_E5, _D8_E3 = _D8.b, _D8.e5[:-1], _D8.e3[:-1]
+_D5_A, _D5_B, _D5_E5, _D5_E3 = DP54.a, DP54.b, DP54.e5[:-1], DP54.e3[:-1]  # the pairs' coefficients
+_D8_A, _D8_B, _D8_E5, _D8_E3 = DOP853.a, DOP853.b, DOP853.e5[:-1], DOP853.e3[:-1]
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
@@ -679,34 +676,23 @@ def _stage(q, m, h, w, ks):
     return _f(q, (m[0] + h * x, m[1] + h * y, m[2] + h * z))
 
 
-@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _dp54_sums(q, m, h, k0):
-    """Dormand-Prince 5(4) stages of the junction ``q`` from k0: (sum b_i k_i, sum E5_i k_i, sum E3_i k_i), i < n."""
-    k1 = _stage(q, m, h, _D5_A1, (k0,))
-    k2 = _stage(q, m, h, _D5_A2, (k0, k1))
-    k3 = _stage(q, m, h, _D5_A3, (k0, k1, k2))
-    k4 = _stage(q, m, h, _D5_A4, (k0, k1, k2, k3))
-    k5 = _stage(q, m, h, _D5_A5, (k0, k1, k2, k3, k4))
-    ks = (k0, k1, k2, k3, k4, k5)
-    return _wsum(_D5_B, ks), _wsum(_D5_E5, ks), (0.0, 0.0, 0.0)
+def _pair_sums(q, m, h, k0, a, b, e5, e3):
+    """The stages k_1..k_{n-1} of the pair (a, b, e5, e3) for the junction ``q`` from k0, as the sums
+    (sum b_i k_i, sum E5_i k_i, sum E3_i k_i), i < n (the last error weights act on the next k0)."""
 
 
-@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _dop853_sums(q, m, h, k0):
-    """DOP853 stages of the junction ``q`` from k0: (sum b_i k_i, sum E5_i k_i, sum E3_i k_i), i < n."""
-    k1 = _stage(q, m, h, _D8_A1, (k0,))
-    k2 = _stage(q, m, h, _D8_A2, (k0, k1))
-    k3 = _stage(q, m, h, _D8_A3, (k0, k1, k2))
-    k4 = _stage(q, m, h, _D8_A4, (k0, k1, k2, k3))
-    k5 = _stage(q, m, h, _D8_A5, (k0, k1, k2, k3, k4))
-    k6 = _stage(q, m, h, _D8_A6, (k0, k1, k2, k3, k4, k5))
-    k7 = _stage(q, m, h, _D8_A7, (k0, k1, k2, k3, k4, k5, k6))
-    k8 = _stage(q, m, h, _D8_A8, (k0, k1, k2, k3, k4, k5, k6, k7))
-    k9 = _stage(q, m, h, _D8_A9, (k0, k1, k2, k3, k4, k5, k6, k7, k8))
-    k10 = _stage(q, m, h, _D8_A10, (k0, k1, k2, k3, k4, k5, k6, k7, k8, k9))
-    k11 = _stage(q, m, h, _D8_A11, (k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10))
-    ks = (k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11)
-    return _wsum(_D8_B, ks), _wsum(_D8_E5, ks), _wsum(_D8_E3, ks)
+@overload(_pair_sums, inline="always", fastmath=_FM)
+def _pair_sums_written_out(q, m, h, k0, a, b, e5, e3):
+    """``_pair_sums`` written out for the pair's stage count: k_s = _stage(q, m, h, a[s], (k_0, ..., k_{s-1}))."""
+    n = len(b)
+    names = [f"k{i}" for i in range(n)]
+    lines = [f"    {names[s]} = _stage(q, m, h, a[{s}], ({', '.join(names[:s])},))" for s in range(1, n)]
+    ks = ", ".join(names)
+    source = "def impl(q, m, h, k0, a, b, e5, e3):\n" + "\n".join(lines) + (
+        f"\n    ks = ({ks},)\n    return _wsum(b, ks), _wsum(e5, ks), _wsum(e3, ks)\n")
+    scope: dict = {"_stage": _stage, "_wsum": _wsum}
+    exec(source, scope)  # noqa: S102 - the source is built above from integers only
+    return scope["impl"]
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
@@ -778,23 +764,16 @@ def _controls(ctl):
 
 
 @njit(fastmath=_FM, error_model="numpy", cache=True, _nrt=False)
-def _sweep_dp54(ln, ctl, cross_idx, falling, rising, thr):
-    """One trial Dormand-Prince 5(4) step of every lane short of its next sample time (``_lane_finish``)."""
+def _sweep(ln, ctl, cross_idx, falling, rising, thr, a, b, e5, e3):
+    """One trial step of the pair (a, b, e5, e3) (``_pair_sums``; compiled once per pair) for every lane short
+    of its next sample time (``_lane_finish``). No reference counting (``_nrt=False``): its calls, met by
+    LLVM's vectorizer before they are pruned, would keep the loop scalar."""
     c = _controls(ctl)
     for j in range(ABLOCK):
         m, k0, t, t1, want, h = _lane_start(ln, j)
         q = _lane_junction(ln, j)
-        _lane_finish(ln, j, q, m, k0, t, t1, want, h, _dp54_sums(q, m, h, k0), c, cross_idx, falling, rising, thr)
-
-
-@njit(fastmath=_FM, error_model="numpy", cache=True, _nrt=False)
-def _sweep_dop853(ln, ctl, cross_idx, falling, rising, thr):
-    """One trial DOP853 step of every lane short of its next sample time (``_lane_finish``)."""
-    c = _controls(ctl)
-    for j in range(ABLOCK):
-        m, k0, t, t1, want, h = _lane_start(ln, j)
-        q = _lane_junction(ln, j)
-        _lane_finish(ln, j, q, m, k0, t, t1, want, h, _dop853_sums(q, m, h, k0), c, cross_idx, falling, rising, thr)
+        sums = _pair_sums(q, m, h, k0, a, b, e5, e3)
+        _lane_finish(ln, j, q, m, k0, t, t1, want, h, sums, c, cross_idx, falling, rising, thr)
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
@@ -837,7 +816,7 @@ def _lane_store(ln, s, j, m_io, hw_io, nst_io, nrj_io, switch):
 def adaptive_blocks(first, every, order, m_io, prm_src, cur, fld, t0, targets, pair, ctl, h_min, hw_io, nst_io,
                     nrj_io, cross_idx, cross_dir, thr, switch, samples, bad):
     """Advance junctions ``order[first]``, ``order[first + every]``, ... from ``t0`` through the sample times ``targets`` (s,
-    increasing), each with its own adaptive step of the pair ``PAIRS[pair]`` (``_sweep_dp54``, ``_sweep_dop853``;
+    increasing), each with its own adaptive step of the pair ``PAIRS[pair]`` (``_sweep``;
     controller ``ctl``, ``CONTROL``); arguments: ``fused.fused_adaptive`` (``prm_src`` junction-major: (B|1,
     len(PARAM_ROWS))). Updates ``m_io`` (B, 3), the per-junction next steps ``hw_io`` (s), accepted/rejected
     counts and first-crossing times in place and writes the state of junction j < K at targets[i] to
@@ -872,9 +851,9 @@ def adaptive_blocks(first, every, order, m_io, prm_src, cur, fld, t0, targets, p
             busy += 1
     while busy > 0:
         if pair == 1:
-            _sweep_dop853(ln, ctl, cross_idx, falling, rising, thr)
+            _sweep(ln, ctl, cross_idx, falling, rising, thr, _D8_A, _D8_B, _D8_E5, _D8_E3)
         else:
-            _sweep_dp54(ln, ctl, cross_idx, falling, rising, thr)
+            _sweep(ln, ctl, cross_idx, falling, rising, thr, _D5_A, _D5_B, _D5_E5, _D5_E3)
         for s in range(ab):
             if slot[s] >= 0 and ln[_LN_T * ab + s] < ln[_LN_T1 * ab + s]:
                 step = ln[_LN_H * ab + s]

@@ -1,5 +1,5 @@
 """Embedded Runge-Kutta pairs for adaptive stepping, shared by the batch-wide torch integrator (``rk45.py``)
-and the per-junction fused kernel (``fused_kernel._sweep_dp54``, ``_sweep_dop853``).
+and the per-junction fused kernel (``fused_kernel._sweep``).
 
 * ``DP54``: Dormand & Prince's 5(4) pair (J. Comput. Appl. Math. 6, 19, 1980), ``simulate(method="rk45")``;
 * ``DOP853``: Dormand & Prince's 8th-order method with Hairer's 5th- and 3rd-order error estimators (Hairer,
