@@ -399,13 +399,14 @@ def _heun_uniform(st, coef, th, nb, dt, hdt, nc, renorm):
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _junction(prm, j):
-    """Per-junction constants of a block row: hk, u, d, p, c_stt, xi, gamma', alpha, angular factor (A, B, C)."""
-    return (prm[_HK * BLOCK + j], prm[_UX * BLOCK + j], prm[_UY * BLOCK + j], prm[_UZ * BLOCK + j],
-            prm[_DX * BLOCK + j], prm[_DY * BLOCK + j], prm[_DZ * BLOCK + j],
-            prm[_PX * BLOCK + j], prm[_PY * BLOCK + j], prm[_PZ * BLOCK + j],
-            prm[_STT * BLOCK + j], prm[_XI * BLOCK + j], prm[_G * BLOCK + j], prm[_AL * BLOCK + j],
-            prm[_SA * BLOCK + j], prm[_SB * BLOCK + j], prm[_SC * BLOCK + j])
+def _junction(prm, j, stride):
+    """Per-junction constants of a block: hk, u, d, p, c_stt, xi, gamma', alpha, angular factor (A, B, C), from
+    rows of ``stride`` values (``ROW`` order), the junction's value of the first row at ``prm[j]``."""
+    return (prm[_HK * stride + j], prm[_UX * stride + j], prm[_UY * stride + j], prm[_UZ * stride + j],
+            prm[_DX * stride + j], prm[_DY * stride + j], prm[_DZ * stride + j],
+            prm[_PX * stride + j], prm[_PY * stride + j], prm[_PZ * stride + j],
+            prm[_STT * stride + j], prm[_XI * stride + j], prm[_G * stride + j], prm[_AL * stride + j],
+            prm[_SA * stride + j], prm[_SB * stride + j], prm[_SC * stride + j])
 
 
 @njit(fastmath=_FM, error_model="numpy", cache=True)
@@ -414,7 +415,7 @@ def _rk4_general(st, prm, drv, nb, dt, hdt, sdt, two, nc, renorm):
     far = False
     for j in range(nb):
         mx, my, mz = st[j], st[BLOCK + j], st[2 * BLOCK + j]
-        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _junction(prm, j)
+        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _junction(prm, j, BLOCK)
         a0, a1, a2 = stt * drv[j], stt * drv[BLOCK + j], stt * drv[2 * BLOCK + j]
         h0x, h0y, h0z = drv[3 * BLOCK + j], drv[4 * BLOCK + j], drv[5 * BLOCK + j]
         h1x, h1y, h1z = drv[6 * BLOCK + j], drv[7 * BLOCK + j], drv[8 * BLOCK + j]
@@ -441,7 +442,7 @@ def _heun_general(st, prm, drv, th, nb, dt, hdt, nc, renorm):
     far = False
     for j in range(nb):
         mx, my, mz = st[j], st[BLOCK + j], st[2 * BLOCK + j]
-        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _junction(prm, j)
+        hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _junction(prm, j, BLOCK)
         a0, a2 = stt * drv[j], stt * drv[2 * BLOCK + j]
         tx, ty, tz = th[j], th[BLOCK + j], th[2 * BLOCK + j]
         d1x, d1y, d1z = _rhs(mx, my, mz, drv[3 * BLOCK + j] + tx, drv[4 * BLOCK + j] + ty, drv[5 * BLOCK + j] + tz,
@@ -625,31 +626,18 @@ _LN_ROWS = _LN_PRM + _NPARAM
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
-def _lane_params(ln, j):
-    """``_junction`` for lane j of an adaptive block array (rows ``_LN_PRM + ROW[...]``)."""
-    ab, o = ABLOCK, _LN_PRM * ABLOCK + j
-    return (ln[o + _HK * ab], ln[o + _UX * ab], ln[o + _UY * ab], ln[o + _UZ * ab],
-            ln[o + _DX * ab], ln[o + _DY * ab], ln[o + _DZ * ab],
-            ln[o + _PX * ab], ln[o + _PY * ab], ln[o + _PZ * ab],
-            ln[o + _STT * ab], ln[o + _XI * ab], ln[o + _G * ab], ln[o + _AL * ab],
-            ln[o + _SA * ab], ln[o + _SB * ab], ln[o + _SC * ab])
-
-
-@njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
 def _lane_junction(ln, j):
     """Lane j's drive and parameters as one tuple ``q`` for ``_f``: (B_x, B_y, B_z, a_0 = c_stt I, then
-    ``_junction``'s order from xi)."""
-    hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _lane_params(ln, j)
+    ``_junction``'s order from xi; its parameter rows start at row ``_LN_PRM``)."""
     ab = ABLOCK
+    hk, ux, uy, uz, dx, dy, dz, px, py, pz, stt, xi, g, al, sa, sb, sc = _junction(ln, _LN_PRM * ab + j, ab)
     return (ln[_LN_HX * ab + j], ln[_LN_HY * ab + j], ln[_LN_HZ * ab + j], stt * ln[_LN_CUR * ab + j],
             xi, hk, ux, uy, uz, dx, dy, dz, px, py, pz, g, al, sa, sb, sc)
 
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
 def _f(q, m):
-    """dm/dt (1/s) at the state m = (x, y, z) of the junction ``q`` (``_lane_junction``). Helpers of the lane
-    loop take scalars and tuples, never the block array: each inlined array argument adds reference-count
-    calls that LLVM's vectorizer meets before they are pruned, and it then leaves the loop scalar."""
+    """dm/dt (1/s) at the state m = (x, y, z) of the junction ``q`` (``_lane_junction``)."""
     return _rhs(m[0], m[1], m[2], q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12],
                 q[13], q[14], q[15], q[16], q[17], q[18], q[19])
 
@@ -758,8 +746,9 @@ def _lane_finish(ln, j, q, m, k0, t, t1, want, h, sums, ctl, cross_idx, falling,
 
 @njit(inline="always", fastmath=_FM, error_model="numpy", cache=True)
 def _controls(ctl):
-    """The controller vector as a tuple of scalars: read once before a lane loop (loads from a second array
-    inside it would need runtime alias checks against every store to the block array, and LLVM gives up)."""
+    """The controller vector (one entry per ``CONTROL`` name) as a tuple of scalars, read once before a lane
+    loop (loads from a second array inside it would need runtime alias checks against every store to the
+    block array, and LLVM gives up)."""
     return (ctl[0], ctl[1], ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7])
 
 

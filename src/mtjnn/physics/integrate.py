@@ -345,12 +345,8 @@ def _choose_stepper(backend: str, method: str, m: torch.Tensor, p: ResolvedMacro
         raise ValueError("backend = 'fused' needs a CPU state without autograd and method 'rk4' or 'heun'")
     if not _fused_terms(backend, p):
         return torch_chunk
-    try:
-        from .fused import fused_chunk
-    except ImportError:
-        if backend == "fused":
-            raise
-        return torch_chunk
+    from .fused import fused_chunk  # numba: imported only when used (a hard dependency, no fallback)
+
     return fused_chunk
 
 
@@ -370,15 +366,7 @@ def _choose_adaptive(backend: str, method: str, m: torch.Tensor, p: ResolvedMacr
     if missing and backend == "fused":
         raise ValueError(f"backend = 'fused' with method = {method!r} needs {' and '.join(missing)}; "
                          "allowed otherwise: backend = 'torch' or 'auto' (batch-wide steps on torch)")
-    if missing or not _fused_terms(backend, p):
-        return False
-    try:
-        from . import fused  # noqa: F401
-    except ImportError:
-        if backend == "fused":
-            raise
-        return False
-    return True
+    return not missing and _fused_terms(backend, p)
 
 
 def _plain_cpu(m: torch.Tensor, p: ResolvedMacrospin, drive_grad: bool) -> bool:
